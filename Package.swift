@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+//
+// Quorum: inference-time compute scaling for language models.
+// docs/ARCHITECTURE.md draws these targets and what each may import.
+
+import PackageDescription
+
+// Release builds compile for a CPU baseline that has the vector units the kernels
+// are written for (AVX2 + FMA + F16C on x86-64: every x86-64 CPU since 2013/2017),
+// because generic x86-64 code runs SIMD kernels 20-40x below the hardware's peak
+// (../shared/docs/BASELINE.md, "Swift note"). Debug builds stay generic.
+// QUORUM_TARGET_CPU overrides the baseline: a host name such as `znver5` for the
+// last few percent on one machine, or `generic` for an old CPU.
+#if arch(x86_64)
+let defaultTargetCPU = "haswell"
+#else
+let defaultTargetCPU = "generic"   // arm64: NEON is part of the baseline ABI
+#endif
+let targetCPU = Context.environment["QUORUM_TARGET_CPU"] ?? defaultTargetCPU
+
+let releaseSettings: [SwiftSetting] =
+    targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release))]
+
+let commonSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+] + releaseSettings
+
+let package = Package(
+    name: "Quorum",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "quorum", targets: ["QuorumCLI"]),
+        .library(name: "Quorum", targets: [
+            "TensorCore", "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
+        ]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Engine layer: tensors, files, kernels.
+        .target(name: "TensorCore", swiftSettings: commonSettings),
+        .target(name: "GGUF", dependencies: ["TensorCore"], swiftSettings: commonSettings),
+
+        // Scaling layer: problems, verdicts and the pieces that consume them.
+        .target(name: "ScalingCore", swiftSettings: commonSettings),
+        .target(name: "ModelHub", dependencies: ["GGUF"], swiftSettings: commonSettings),
+        .target(name: "Datasets", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .target(name: "Metrics", swiftSettings: commonSettings),
+
+        // Front end.
+        .executableTarget(
+            name: "QuorumCLI",
+            dependencies: [
+                "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: commonSettings),
+
+        // Tests (Swift Testing). Tests/Fixtures holds small committed files.
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: commonSettings),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TensorCore"], swiftSettings: commonSettings),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF"], swiftSettings: commonSettings),
+        .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore"], swiftSettings: commonSettings),
+        .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore"], swiftSettings: commonSettings),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: commonSettings),
+    ]
+)

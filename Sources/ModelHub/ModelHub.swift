@@ -1,0 +1,1 @@
+// ModelHub: the model cache, named models, pull and checksum.

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `quorum` command: a thin front end; each subcommand lives in its own file
+/// and calls into the libraries.
+@main
+struct Quorum: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quorum",
+        abstract: "Spend inference-time compute on language models and measure what it buys.",
+        version: "0.1.0",
+        subcommands: [
+        ])
+}

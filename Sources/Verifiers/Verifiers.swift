@@ -1,0 +1,1 @@
+// Verifiers: math answer equivalence and sandboxed code execution.
