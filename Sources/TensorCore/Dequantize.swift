@@ -119,6 +119,7 @@ private func checkedWeightCount(
 
 /// Converts row `row` of a 2-D weight matrix stored row-major as `type` to floats.
 ///
+/// Uses the vectorised paths of `dequantizeFast` (bit-identical to the reference).
 /// A GGUF matrix of shape `[columns, rows]` (ggml order, innermost first) stores each
 /// row as `columns / blockSize` consecutive blocks, `type.rowByteCount(columns:)` bytes.
 ///
@@ -139,6 +140,6 @@ public func dequantizeRow(
     guard row >= 0, row < rows else { throw .rowOutOfRange(row: row, rows: rows) }
     guard destination.count >= columns else { throw .destinationTooSmall(count: columns, capacity: destination.count) }
     guard columns > 0 else { return }
-    try dequantize(type, from: matrix.baseAddress! + row &* rowBytes, count: columns,
+    try dequantizeFast(type, from: matrix.baseAddress! + row &* rowBytes, count: columns,
                    into: destination.baseAddress!)
 }

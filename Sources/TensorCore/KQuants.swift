@@ -1,8 +1,10 @@
 // The 256-weight "k-quant" super-block formats of ggml (`ggml-common.h`, QK_K = 256).
 // Each enum gives the byte offsets of the fields, readers, and the scalar reference
 // dequantiser mirroring ggml `dequantize_row_*` (`ggml-quants.c`) in weight order and
-// in the order of its roundings (`(d * scale) * q - dmin * min`, no fused
-// multiply-add), which is also how gguf-py computes them.
+// arithmetic (`(d * scale) * q - dmin * min`). Every product is exact in float32 (an fp16
+// scale has 11 significant bits, sub-scales and quants at most 13 more), so the result
+// is bit-identical to ggml's and gguf-py's whether or not a compiler fuses the final
+// subtraction into an FMA.
 
 /// Unpacks the 6-bit scale and minimum of sub-block `index` (0..<8) from the 12
 /// packed bytes that Q4_K and Q5_K share (mirrors ggml `get_scale_min_k4`).
