@@ -190,22 +190,25 @@ public enum Q6_K {
             let high = block + highBitsOffset + half &* 32
             let scales = block + scalesOffset + half &* 8
             let out = destination + half &* 128
-            for l in 0..<32 {
-                let group = l / 16
-                let ql0 = low.load(fromByteOffset: l, as: UInt8.self)
-                let ql1 = low.load(fromByteOffset: l &+ 32, as: UInt8.self)
-                let qh = high.load(fromByteOffset: l, as: UInt8.self)
-                let q0 = Int((ql0 & 0x0F) | ((qh & 3) &<< 4)) &- 32
-                let q1 = Int((ql1 & 0x0F) | (((qh &>> 2) & 3) &<< 4)) &- 32
-                let q2 = Int((ql0 &>> 4) | (((qh &>> 4) & 3) &<< 4)) &- 32
-                let q3 = Int((ql1 &>> 4) | (((qh &>> 6) & 3) &<< 4)) &- 32
-                @inline(__always) func scale(_ i: Int) -> Float {
-                    Float(scales.load(fromByteOffset: i, as: Int8.self))
+            // Weights l, l+32, l+64, l+96 use scales group, +2, +4, +6 (group = l / 16).
+            for group in 0..<2 {
+                let scale0 = d * Float(scales.load(fromByteOffset: group, as: Int8.self))
+                let scale1 = d * Float(scales.load(fromByteOffset: group &+ 2, as: Int8.self))
+                let scale2 = d * Float(scales.load(fromByteOffset: group &+ 4, as: Int8.self))
+                let scale3 = d * Float(scales.load(fromByteOffset: group &+ 6, as: Int8.self))
+                for l in group &* 16 ..< group &* 16 &+ 16 {
+                    let ql0 = low.load(fromByteOffset: l, as: UInt8.self)
+                    let ql1 = low.load(fromByteOffset: l &+ 32, as: UInt8.self)
+                    let qh = high.load(fromByteOffset: l, as: UInt8.self)
+                    let q0 = Int32((ql0 & 0x0F) | ((qh & 3) &<< 4)) &- 32
+                    let q1 = Int32((ql1 & 0x0F) | (((qh &>> 2) & 3) &<< 4)) &- 32
+                    let q2 = Int32((ql0 &>> 4) | (((qh &>> 4) & 3) &<< 4)) &- 32
+                    let q3 = Int32((ql1 &>> 4) | (((qh &>> 6) & 3) &<< 4)) &- 32
+                    out[l] = scale0 * Float(q0)
+                    out[l &+ 32] = scale1 * Float(q1)
+                    out[l &+ 64] = scale2 * Float(q2)
+                    out[l &+ 96] = scale3 * Float(q3)
                 }
-                out[l] = d * scale(group) * Float(q0)
-                out[l &+ 32] = d * scale(group &+ 2) * Float(q1)
-                out[l &+ 64] = d * scale(group &+ 4) * Float(q2)
-                out[l &+ 96] = d * scale(group &+ 6) * Float(q3)
             }
         }
     }
