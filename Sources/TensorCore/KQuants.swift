@@ -23,6 +23,14 @@ public func kQuantScaleAndMinimum(_ scales: UnsafeRawPointer, _ index: Int) -> (
     return (scale, minimum)
 }
 
+/// The multiplier `d * scale` and offset `dmin * min` of sub-block `index` of a Q4_K or
+/// Q5_K block (as ggml's `d1`, `m1`).
+@inline(__always)
+func kQuantSubBlockFactors(_ scales: UnsafeRawPointer, _ index: Int, d: Float, dmin: Float) -> (Float, Float) {
+    let (scale, minimum) = kQuantScaleAndMinimum(scales, index)
+    return (d * Float(scale), dmin * Float(minimum))
+}
+
 /// GGML `block_q2_K`: 16 bytes of 4-bit scale/minimum pairs, 64 bytes of 2-bit quants,
 /// fp16 `d`, fp16 `dmin`; weight = `d * scale * q - dmin * min` per 16-weight group.
 public enum Q2_K {
@@ -122,10 +130,8 @@ public enum Q4_K {
     public static func dequantize(block: UnsafeRawPointer, into destination: UnsafeMutablePointer<Float>) {
         let d = F16.load(block, at: scaleOffset), dmin = F16.load(block, at: minimumScaleOffset)
         for pair in 0..<4 {
-            let (scale0, minimum0) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair)
-            let (scale1, minimum1) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair &+ 1)
-            let d0 = d * Float(scale0), m0 = dmin * Float(minimum0)
-            let d1 = d * Float(scale1), m1 = dmin * Float(minimum1)
+            let (d0, m0) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair, d: d, dmin: dmin)
+            let (d1, m1) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair &+ 1, d: d, dmin: dmin)
             let quants = block + quantsOffset + pair &* 32
             let out = destination + pair &* 64
             for l in 0..<32 {
@@ -153,10 +159,8 @@ public enum Q5_K {
     public static func dequantize(block: UnsafeRawPointer, into destination: UnsafeMutablePointer<Float>) {
         let d = F16.load(block, at: scaleOffset), dmin = F16.load(block, at: minimumScaleOffset)
         for pair in 0..<4 {
-            let (scale0, minimum0) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair)
-            let (scale1, minimum1) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair &+ 1)
-            let d0 = d * Float(scale0), m0 = dmin * Float(minimum0)
-            let d1 = d * Float(scale1), m1 = dmin * Float(minimum1)
+            let (d0, m0) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair, d: d, dmin: dmin)
+            let (d1, m1) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair &+ 1, d: d, dmin: dmin)
             let bit0 = UInt8(1) &<< UInt8(2 &* pair), bit1 = UInt8(2) &<< UInt8(2 &* pair)
             let quants = block + quantsOffset + pair &* 32
             let out = destination + pair &* 64
