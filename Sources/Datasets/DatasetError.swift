@@ -73,7 +73,7 @@ extension DatasetError: CustomStringConvertible, LocalizedError {
         case .badGzip(let path, let reason):
             "\(path): starts like gzip but does not decompress: \(reason)"
         case .invalidUTF8(let path, let line, let offset):
-            "\(path):\(line): bytes are not valid UTF-8 (first bad byte at byte offset \(offset))"
+            "\(path):\(RecordLocation.line(line)): bytes are not valid UTF-8 (first bad byte at byte offset \(offset))"
         case .badJSON(let path, let location, let reason):
             "\(path):\(location): not valid JSON: \(reason)"
         case .notAnObject(let path, let location, let found):
