@@ -1,4 +1,3 @@
-import Foundation
 import ScalingCore
 
 /// One JSON record as read from a file, before any format is applied.
@@ -52,7 +51,6 @@ enum DatasetReader {
     /// bad line names itself and the rest can still load.
     private static func readLines(_ bytes: [UInt8], from start: Int, path: String, compressed: Bool) -> RawRecords {
         var entries: [Result<RawRecord, DatasetError>] = []
-        let decoder = JSONDecoder()
         var lineNumber = 0
         var ordinal = -1
         var lineStart = start
@@ -69,10 +67,10 @@ enum DatasetReader {
                 continue
             }
             do {
-                let value = try decoder.decode(JSONValue.self, from: Data(line))
+                let value = try JSONParser.parse(line)
                 entries.append(.success(RawRecord(location: location, ordinal: ordinal, value: value)))
             } catch {
-                entries.append(.failure(.badJSON(path: path, location: location, reason: describe(error))))
+                entries.append(.failure(.badJSON(path: path, location: location, reason: "column \(error.offset + 1): \(error.message)")))
             }
         }
         return RawRecords(container: .jsonLines, compressed: compressed, entries: entries)
@@ -87,9 +85,14 @@ enum DatasetReader {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes[start...]))
+            value = try JSONParser.parse(bytes[start...])
         } catch {
-            throw .badJSON(path: path, location: .line(1), reason: describe(error) + " (the whole file is one JSON array)")
+            // The whole file is one value: turn the offset into a line and column.
+            let offset = start + error.offset
+            let lineStart = bytes[start..<offset].lastIndex(of: 0x0A).map { $0 + 1 } ?? start
+            let line = 1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw .badJSON(path: path, location: .line(line),
+                           reason: "column \(offset - lineStart + 1): \(error.message) (the file is one JSON array, so nothing after this loads)")
         }
         guard let elements = value.arrayValue else {
             throw .badJSON(path: path, location: .line(1), reason: "expected a JSON array, found \(value.typeName)")
@@ -115,17 +118,5 @@ enum DatasetReader {
             case .emptyInput: return nil
             }
         }
-    }
-
-    /// Foundation's decoding errors, cut down to the part a user can act on.
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError as NSError?,
-               let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        }
-        return String(describing: error)
     }
 }

@@ -25,11 +25,8 @@ import Testing
 
     @Test func badJSONNamesFileAndLine() throws {
         let error = try #require(loadError(gsm8kLine + "\n" + #"{"question": "x", "answer": }"# + "\n"))
-        guard case .badJSON(let path, let location, _) = error else {
-            Issue.record("wrong case: \(error)"); return
-        }
-        #expect(path == "bad.jsonl" && location == .line(2))
-        #expect(error.description.hasPrefix("bad.jsonl:line 2: not valid JSON"))
+        #expect(error == .badJSON(path: "bad.jsonl", location: .line(2), reason: "column 29: expected a value, found `}`"))
+        #expect(error.description.hasPrefix("bad.jsonl:line 2: not valid JSON: column 29: expected a value, found `}`"))
         #expect(error.description.contains("--skip-invalid"))
     }
 
@@ -87,6 +84,30 @@ import Testing
             Issue.record("wrong case: \(error)"); return
         }
         #expect(reason.contains("one JSON array"))
+    }
+
+    @Test func trailingCommaIsBadJSON() throws {
+        let error = try #require(loadError(#"{"id": "a", "prompt": "p",}"#))
+        #expect(error == .badJSON(path: "bad.jsonl", location: .line(1), reason: "column 27: expected a member name in double quotes, found `}`"))
+    }
+
+    @Test func textAfterTheRecordIsBadJSON() throws {
+        let error = try #require(loadError(#"{"id": "a", "prompt": "p"} {"id": "b"}"#))
+        #expect(error == .badJSON(path: "bad.jsonl", location: .line(1), reason: "column 28: unexpected `{` after the end of the JSON value"))
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() throws {
+        let nested = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let error = try #require(loadError(#"{"id": "a", "prompt": "p", "metadata": {"deep": "# + nested + "}}"))
+        guard case .badJSON(_, .line(1), let reason) = error else { Issue.record("wrong case: \(error)"); return }
+        #expect(reason.contains("nesting deeper than 512 levels"))
+    }
+
+    @Test func badJSONInsideAnArrayFileNamesItsLine() throws {
+        let text = "[\n" + gsm8kLine + ",\n" + #"{"question": "Q" "answer": "A"}"# + "\n]\n"
+        let error = try #require(loadError(text, source: "set.json"))
+        guard case .badJSON("set.json", .line(3), let reason) = error else { Issue.record("wrong case: \(error)"); return }
+        #expect(reason.hasPrefix("column 18: expected `,` or `}` after member \"question\", found `\"`"))
     }
 
     @Test func recordThatIsNotAnObject() throws {

@@ -57,6 +57,14 @@ import Testing
         #expect(dataset.problems.map(\.reference.answer) == ["0.5", "-3"])
     }
 
+    /// JSON escapes decode per RFC 8259 (`\u00e9` is é; a surrogate pair is one emoji).
+    @Test func jsonEscapesDecode() throws {
+        let text = #"{"id": "e", "prompt": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \t\n", "metadata": {"n": [1.5e2, -0, true, null]}}"#
+        let problem = try #require(try Dataset.load(bytes: TestSupport.bytes(text), source: "t.jsonl").problems.first)
+        #expect(problem.prompt == .text("caf\u{E9} \u{1F600} \"q\" \\ / \t\n"))
+        #expect(problem.metadata["n"] == .array([.number(150), .number(0), .bool(true), .null]))
+    }
+
     @Test func promptAndMessagesTogetherIsAnError() throws {
         let text = #"{"id": "x", "prompt": "p", "messages": [{"role": "user", "content": "c"}]}"#
         #expect(throws: DatasetError.invalidValue(path: "t.jsonl", location: .line(1), field: "messages", reason: "give `prompt` or `messages`, not both")) {
