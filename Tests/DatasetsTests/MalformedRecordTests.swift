@@ -134,12 +134,14 @@ import Testing
             "",
             #####"{"question": "Q6", "answer": "#### -7"}"#####,
         ].joined(separator: "\n")
-        let dataset = try Dataset.load(bytes: TestSupport.bytes(text), source: "data/test.jsonl", skipInvalid: true)
+        let latin1Line: [UInt8] = TestSupport.bytes("\n{\"question\": \"Caf") + [0xE9] + TestSupport.bytes("\", \"answer\": \"#### 2\"}")
+        let dataset = try Dataset.load(bytes: TestSupport.bytes(text) + latin1Line, source: "data/test.jsonl", skipInvalid: true)
         #expect(dataset.problems.map(\.id) == ["gsm8k/test/0", "gsm8k/test/2", "gsm8k/test/4"])
         #expect(dataset.problems.map(\.reference.answer) == ["4", "1234", "-7"])
-        #expect(dataset.skipped.count == 2)
+        #expect(dataset.skipped.count == 3)
         #expect(dataset.skipped.map(\.message).allSatisfy { $0.hasPrefix("data/test.jsonl:line ") })
-        #expect(dataset.inspectionReport().contains("skipped:  2 invalid records"))
+        if case .invalidUTF8(_, line: 7, _) = dataset.skipped.last {} else { Issue.record("line 7 should be skipped as non-UTF-8") }
+        #expect(dataset.inspectionReport().contains("skipped:  3 invalid records"))
     }
 
     @Test func skipInvalidWithNothingValidSaysSo() throws {
