@@ -1,6 +1,5 @@
 import ArgumentParser
 import Datasets
-import Foundation
 
 /// `quorum data`: look at data set files before spending compute on them.
 struct DataCommand: ParsableCommand {
@@ -39,7 +38,7 @@ extension DataCommand {
                 let dataset = try DatasetCatalog.load(file, format: format, skipInvalid: skipInvalid)
                 print(dataset.inspectionReport(firstProblemAsJSON: json))
             } catch {
-                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                printError("error: \(error.description)")
                 throw ExitCode.failure
             }
         }

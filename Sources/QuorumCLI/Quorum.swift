@@ -10,5 +10,8 @@ struct Quorum: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DataCommand.self,
+            DemoCommand.self,
+            ModelCommand.self,
+            RunsCommand.self,
         ])
 }
