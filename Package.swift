@@ -53,7 +53,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "RunStore", dependencies: ["ScalingCore", "CSQLite"], swiftSettings: commonSettings),
         .target(name: "Experiments", dependencies: ["ScalingCore", "RunStore"], swiftSettings: commonSettings),
-        .target(name: "Datasets", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Datasets", dependencies: ["ScalingCore", "CZlib"], swiftSettings: commonSettings),
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Metrics", swiftSettings: commonSettings),
 
