@@ -22,6 +22,7 @@ struct LogFactorials: Sendable {
             - logChoose(population, draws)
         return log == -.infinity ? 0 : exp(log)
     }
+
 }
 
 /// `C(a, k) / C(total, k)` for every `a` in `0...total`: the probability that a random

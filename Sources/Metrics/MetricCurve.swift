@@ -16,9 +16,16 @@ public struct MetricCurve: Sendable, Equatable, Codable {
     /// (Large Language Monkeys' "mean ± std over 100 subsets"). `nil` for exact curves.
     public var roundStandardDeviation: [Double]?
 
-    /// Builds a curve and its mean. `perProblem` rows must each have `ks.count` values.
-    public init(ks: [Int], perProblem: [[Double]], roundStandardDeviation: [Double]? = nil) {
-        precondition(perProblem.allSatisfy { $0.count == ks.count }, "MetricCurve: row length differs from ks.count")
+    /// Builds a curve and its mean.
+    /// - Throws: ``MetricsError/mismatchedLength(field:problem:expected:found:)`` when a row of
+    ///   `perProblem` (or `roundStandardDeviation`) does not have `ks.count` values.
+    public init(ks: [Int], perProblem: [[Double]], roundStandardDeviation: [Double]? = nil) throws {
+        if let bad = perProblem.firstIndex(where: { $0.count != ks.count }) {
+            throw MetricsError.mismatchedLength(field: "perProblem", problem: bad, expected: ks.count, found: perProblem[bad].count)
+        }
+        if let spread = roundStandardDeviation, spread.count != ks.count {
+            throw MetricsError.mismatchedLength(field: "roundStandardDeviation", problem: nil, expected: ks.count, found: spread.count)
+        }
         self.ks = ks
         self.perProblem = perProblem
         self.roundStandardDeviation = roundStandardDeviation

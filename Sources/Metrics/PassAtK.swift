@@ -108,7 +108,7 @@ public enum PassAtK {
             let all = try allK(n: counts.samples, correct: counts.correct, upTo: maxK)
             return budgets.map { all[$0 - 1] }
         }
-        return MetricCurve(ks: budgets, perProblem: perProblem)
+        return try MetricCurve(ks: budgets, perProblem: perProblem)
     }
 
     /// Per-problem solve rates `c / n` (pass@1), in the order given.

@@ -110,6 +110,10 @@ struct VoteEstimatorTests {
         #expect(throws: MetricsError.mismatchedLength(field: "accepted", problem: nil, expected: 2, found: 1)) {
             try VoteEstimator.bestOfNByVerifierExact(samples, accepted: [true], k: 1)
         }
+        let uneven = [Array(samples), Array(repeating: SampleOutcome(answer: "a", isCorrect: true, score: 0), count: 5)]
+        #expect(throws: MetricsError.kOutOfRange(k: 3, problem: 0, samples: 2)) {
+            try VoteEstimator.curve(uneven, method: .majorityVote, ks: [1, 3])
+        }
         // 100 equal classes of 100: the exact programme would be far too slow, so it refuses.
         let flat = (0..<10_000).map { SampleOutcome(answer: .integer($0 % 100), isCorrect: $0 % 100 == 0) }
         let error = #expect(throws: MetricsError.self) { try VoteEstimator.majorityVoteExact(flat, k: 5000) }
