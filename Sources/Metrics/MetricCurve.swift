@@ -72,4 +72,19 @@ public enum KGrid {
         if result.last != maxK { result.append(maxK) }
         return result
     }
+
+    /// The budgets a curve over problems with these sample counts reports: `ks`, or every k up
+    /// to the smallest n. Every k must be in `1...min n` (why: see ``PassAtK``).
+    static func budgets(_ ks: [Int]?, sampleCounts: [Int]) throws -> [Int] {
+        let minimumSamples = sampleCounts.min() ?? 0
+        let budgets = ks ?? all(upTo: minimumSamples)
+        guard !budgets.isEmpty else {
+            throw MetricsError.invalidParameter(name: "ks", value: "[]", expected: "at least one k")
+        }
+        for k in budgets where k < 1 || k > minimumSamples {
+            let offender = sampleCounts.firstIndex { k > $0 }
+            throw MetricsError.kOutOfRange(k: k, problem: offender, samples: offender.map { sampleCounts[$0] } ?? minimumSamples)
+        }
+        return budgets
+    }
 }

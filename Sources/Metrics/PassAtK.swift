@@ -33,7 +33,7 @@ public struct SampleCounts: Sendable, Hashable, Codable {
 /// the average describes and bias the curve upward or downward without warning.
 ///
 /// ```swift
-/// let p = try PassAtK.estimate(n: 200, correct: 3, k: 10)   // 0.1430…
+/// let p = try PassAtK.estimate(n: 200, correct: 3, k: 10)   // 0.1433…
 /// let curve = try PassAtK.curve([SampleCounts(samples: 100, correct: 4)], ks: [1, 10, 100])
 /// ```
 public enum PassAtK {
@@ -94,15 +94,7 @@ public enum PassAtK {
     public static func curve(_ problems: [SampleCounts], ks: [Int]? = nil) throws -> MetricCurve {
         guard !problems.isEmpty else { throw MetricsError.noProblems(metric: "pass@k") }
         for (index, counts) in problems.enumerated() { try validate(counts, problem: index) }
-        let minimumSamples = problems.map(\.samples).min()!
-        let budgets = ks ?? KGrid.all(upTo: minimumSamples)
-        guard !budgets.isEmpty else {
-            throw MetricsError.invalidParameter(name: "ks", value: "[]", expected: "at least one k")
-        }
-        for k in budgets where k < 1 || k > minimumSamples {
-            let offender = problems.firstIndex { k > $0.samples }
-            throw MetricsError.kOutOfRange(k: k, problem: offender, samples: offender.map { problems[$0].samples } ?? minimumSamples)
-        }
+        let budgets = try KGrid.budgets(ks, sampleCounts: problems.map(\.samples))
         let maxK = budgets.max()!
         let perProblem = try problems.map { counts in
             let all = try allK(n: counts.samples, correct: counts.correct, upTo: maxK)

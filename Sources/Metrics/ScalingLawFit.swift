@@ -27,7 +27,7 @@ public enum SamplesNeeded: Sendable, Equatable, Codable {
 ///
 /// ```swift
 /// let fit = try ScalingLawFit.fit(counts)          // 40 log-spaced k up to min n
-/// fit.samplesNeeded(forCoverage: 0.9)              // .reachable(k: 3512.4)
+/// let needed = try fit.samplesNeeded(forCoverage: 0.9)   // .reachable(k:) or .unreachable(supremum:)
 /// ```
 public struct ScalingLawFit: Sendable, Equatable, Codable {
     /// Scale: `log coverage` at k = 1.

@@ -95,15 +95,7 @@ public enum VoteEstimator {
     ) throws -> MetricCurve {
         guard !problems.isEmpty else { throw MetricsError.noProblems(metric: method.rawValue) }
         let tables = try problems.enumerated().map { try AnswerTable($1, problem: $0) }
-        let minimumSamples = tables.map(\.count).min()!
-        let budgets = ks ?? KGrid.all(upTo: minimumSamples)
-        guard !budgets.isEmpty else {
-            throw MetricsError.invalidParameter(name: "ks", value: "[]", expected: "at least one k")
-        }
-        for k in budgets where k < 1 || k > minimumSamples {
-            let offender = tables.firstIndex { k > $0.count }
-            throw MetricsError.kOutOfRange(k: k, problem: offender, samples: offender.map { tables[$0].count } ?? minimumSamples)
-        }
+        let budgets = try KGrid.budgets(ks, sampleCounts: tables.map(\.count))
         switch estimation {
         case .exact:
             let perProblem = try tables.enumerated().map { problem, table in
