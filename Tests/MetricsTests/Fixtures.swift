@@ -1,24 +1,16 @@
 import Foundation
 import Metrics
+import TestSupport
 
 /// Loads the committed reference values written by `scripts/metrics_reference.py`
-/// (`Tests/Fixtures/metrics/*.json`), located from this file's path.
+/// (`Tests/Fixtures/metrics/*.json`).
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/metrics")
-
     static func load<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T {
-        let url = directory.appendingPathComponent(name)
+        let url = TestPaths.fixtures.appendingPathComponent("metrics").appendingPathComponent(name)
         guard let data = try? Data(contentsOf: url) else {
-            throw FixtureMissing(path: url.path)
+            throw TestSupportError("Missing fixture \(url.path): run `python3 scripts/metrics_reference.py`.")
         }
         return try JSONDecoder().decode(T.self, from: data)
-    }
-
-    struct FixtureMissing: Error, CustomStringConvertible {
-        let path: String
-        var description: String { "Missing fixture \(path): run `python3 scripts/metrics_reference.py`." }
     }
 }
 
