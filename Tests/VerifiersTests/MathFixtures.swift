@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Reads the committed math fixtures (Tests/Fixtures/math) and the shared benchmark data.
+enum MathFixtures {
+    static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/math")
+
+    /// One hand-labelled pair of answer_pairs.jsonl.
+    struct Pair: Decodable {
+        let gold: String
+        let candidate: String
+        let equivalent: Bool
+        let category: String
+        let note: String
+    }
+
+    /// Math-Verify's verdict on one pair (answer_pairs.math_verify.jsonl, same order).
+    struct ReferenceVerdict: Decodable {
+        let index: Int
+        let math_verify: Bool
+    }
+
+    /// One MATH-500 self-check row (math500_selfcheck.jsonl).
+    struct SelfCheck: Decodable {
+        let unique_id: String
+        let gold: String
+        let boxed: String?
+        let math_verify: Bool
+    }
+
+    static func jsonLines<T: Decodable>(_ name: String, as type: T.Type) throws -> [T] {
+        let url = fixtures.appendingPathComponent(name)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return try text.split(separator: "\n").filter { !$0.isEmpty }.map {
+            try JSONDecoder().decode(T.self, from: Data($0.utf8))
+        }
+    }
+
+    /// The shared benchmark data folder: `$QUORUM_DATA`, else `<package root>/../shared/data`
+    /// (or two levels up, for a git worktree).
+    static func dataFolder() throws -> URL {
+        if let env = ProcessInfo.processInfo.environment["QUORUM_DATA"] { return URL(fileURLWithPath: env) }
+        let root = fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for up in ["../shared/data", "../../shared/data"] {
+            let url = root.appendingPathComponent(up).standardizedFileURL
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("math500").path) { return url }
+        }
+        throw DataMissing(searched: root.path)
+    }
+
+    struct DataMissing: Error, CustomStringConvertible {
+        let searched: String
+        var description: String {
+            "benchmark data not found next to \(searched) (looked for ../shared/data and ../../shared/data): set QUORUM_DATA to the shared/data folder"
+        }
+    }
+}

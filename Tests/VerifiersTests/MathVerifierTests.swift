@@ -1,0 +1,125 @@
+import Foundation
+import ScalingCore
+import Testing
+import Verifiers
+
+/// MathVerifier end to end on real benchmark data, against Math-Verify's verdicts.
+@Suite struct MathVerifierTests {
+    struct Math500Record: Decodable {
+        let problem: String
+        let solution: String
+        let answer: String
+        let unique_id: String
+    }
+
+    struct GSM8KRecord: Decodable {
+        let question: String
+        let answer: String
+    }
+
+    static func problem(_ gold: String, choices: [String]? = nil) -> Problem {
+        var metadata: [String: JSONValue] = [:]
+        if let choices {
+            metadata["choices"] = .array(choices.map { .object(["label": .string($0), "text": .string("option \($0)")]) })
+        }
+        return Problem(id: "test", prompt: .text("?"), reference: ProblemReference(answer: gold), metadata: metadata)
+    }
+
+    /// Every MATH-500 gold answer against the last \boxed{} of its own solution: the verifier
+    /// reads the whole solution, so extraction is tested too. Math-Verify's verdicts were made
+    /// by scripts/math_verify_reference.py (math-verify 0.9.0).
+    @Test func math500SelfCheckAgreesWithMathVerify() throws {
+        let data = try MathFixtures.dataFolder().appendingPathComponent("math500/test.jsonl")
+        let records = try String(contentsOf: data, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
+            .map { try JSONDecoder().decode(Math500Record.self, from: Data($0.utf8)) }
+        let reference = try MathFixtures.jsonLines("math500_selfcheck.jsonl", as: MathFixtures.SelfCheck.self)
+        try #require(records.count == 500 && reference.count == 500)
+        let verifier = MathVerifier()
+        var agree = 0
+        var disagreements: [String] = []
+        for (record, mv) in zip(records, reference) {
+            #expect(record.unique_id == mv.unique_id)
+            let verdict = verifier.verifySynchronously(record.solution, for: Self.problem(record.answer))
+            // A multiple-choice gold (`\text{(C)}`) is compared as its letter.
+            let isChoice = verdict.detail?.hasPrefix("choice-boxed") == true
+            let boxedLetter = mv.boxed.map { MathNormalizer.normalize($0).text.trimmingCharacters(in: CharacterSet(charactersIn: "()")) }
+            #expect(verdict.extracted == (isChoice ? boxedLetter : mv.boxed), "extraction differs on \(record.unique_id)")
+            #expect(verdict.detail?.hasPrefix("boxed") == true || isChoice)
+            if verdict.isCorrect == mv.math_verify {
+                agree += 1
+            } else {
+                disagreements.append("\(record.unique_id): gold \(record.answer) | boxed \(verdict.extracted ?? "-") -> \(verdict.outcome) (\(verdict.detail ?? "")); Math-Verify \(mv.math_verify)")
+            }
+        }
+        print("MATH-500 self-check agreement with Math-Verify: \(agree)/500\n" + disagreements.joined(separator: "\n"))
+        #expect(Double(agree) / 500 >= 0.99)
+    }
+
+    /// GSM8K test solutions end in `#### N`: each must pass against N and fail against N + 1.
+    @Test func gsm8kSolutionsPassTheirOwnAnswer() throws {
+        let data = try MathFixtures.dataFolder().appendingPathComponent("gsm8k/test.jsonl")
+        let records = try String(contentsOf: data, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
+            .map { try JSONDecoder().decode(GSM8KRecord.self, from: Data($0.utf8)) }
+        #expect(records.count == 1319)
+        let verifier = MathVerifier()
+        for record in records {
+            let gold = record.answer.components(separatedBy: "####").last!
+                .trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
+            let right = verifier.verifySynchronously(record.answer, for: Self.problem(gold))
+            #expect(right.outcome == .passed && right.detail?.hasPrefix("gsm8k-####") == true, "\(gold): \(right)")
+            let wrongGold = String(Int(gold)! + 1)
+            #expect(verifier.verifySynchronously(record.answer, for: Self.problem(wrongGold)).outcome == .failed)
+        }
+    }
+
+    @Test(arguments: [
+        ("The answer is (B).", "B", Verdict.Outcome.passed),
+        ("Answer: B", "B", .passed),
+        ("so we pick \\boxed{B}", "B", .passed),
+        ("B", "B", .passed),
+        ("(B) photosynthesis", "B", .passed),
+        ("I first thought (C), but the answer is D.", "D", .passed),
+        ("I first thought (C), but the answer is D.", "C", .failed),
+        ("The answer is 3", "3", .passed),
+    ])
+    func multipleChoice(completion: String, gold: String, expected: Verdict.Outcome) {
+        let labels = gold.first!.isNumber ? ["1", "2", "3", "4"] : ["A", "B", "C", "D"]
+        let verdict = MathVerifier().verifySynchronously(completion, for: Self.problem(gold, choices: labels))
+        #expect(verdict.outcome == expected, "\(verdict)")
+    }
+
+    @Test func choiceWithoutALabelIsUnknownNotAGuess() {
+        // "I" is not read as choice I, and no stray capital is taken as the answer.
+        let verdict = MathVerifier().verifySynchronously("I am not sure about this one.", for: Self.problem("A", choices: ["A", "B", "C", "D"]))
+        #expect(verdict.outcome == .unknown)
+    }
+
+    @Test func verdictCarriesTheComparedSpanAndTheRule() {
+        let verdict = MathVerifier().verifySynchronously("so the total is $\\boxed{\\dfrac{3}{4}}$.", for: Self.problem("0.75"))
+        #expect(verdict.outcome == .passed)
+        #expect(verdict.extracted == "\\dfrac{3}{4}")
+        #expect(verdict.detail?.hasPrefix("boxed;") == true)
+        let fallback = MathVerifier().verifySynchronously("She has 12 apples left over after giving 3 away", for: Self.problem("3"))
+        #expect(fallback.outcome == .passed && fallback.extracted == "3")
+        #expect(fallback.detail?.hasPrefix("last-number fallback") == true)
+        let none = MathVerifier().verifySynchronously("no idea", for: Self.problem("3"))
+        #expect(none.outcome == .unknown && none.extracted == nil)
+        let noGold = MathVerifier().verifySynchronously("\\boxed{3}", for: Problem(id: "x", prompt: .text("?"), reference: ProblemReference()))
+        #expect(noGold.outcome == .unknown)
+    }
+
+    @Test func asyncVerifyMatchesAndRunsConcurrently() async throws {
+        let pairs = try MathFixtures.jsonLines("answer_pairs.jsonl", as: MathFixtures.Pair.self)
+        let verifier = MathVerifier()
+        let sequential = pairs.map { verifier.verifySynchronously("\\boxed{\($0.candidate)}", for: Self.problem($0.gold)).outcome }
+        let concurrent = await withTaskGroup(of: (Int, Verdict.Outcome).self) { group in
+            for (index, pair) in pairs.enumerated() {
+                group.addTask { (index, await verifier.verify("\\boxed{\(pair.candidate)}", for: Self.problem(pair.gold)).outcome) }
+            }
+            var outcomes = [Verdict.Outcome](repeating: .sandboxError, count: pairs.count)
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes
+        }
+        #expect(concurrent == sequential)
+    }
+}
