@@ -436,6 +436,25 @@ PAIRS = [
     ("\\emptyset", "\\varnothing", T, "set", "empty set symbols"),
     ("10", "10\\%", T, "percent", "percent sign on the candidate only"),
     ("i", "\\sqrt{-1}", T, "expression", "imaginary unit as a root"),
+    # --- plus-minus, bases, lower-case choices, explicit thousands ---
+    ("1 \\pm \\sqrt{19}", "1+\\sqrt{19}, 1-\\sqrt{19}", T, "set", "plus-minus is two answers"),
+    ("1 \\pm \\sqrt{19}", "1+\\sqrt{19}", F, "set", "only one of the two answers"),
+    ("1 \\pm \\sqrt{19}", "1 \\pm \\sqrt{17}", F, "set", "wrong radicand"),
+    ("\\{1\\pm\\sqrt{5},-2\\}", "\\{-2, 1-\\sqrt{5}, 1+\\sqrt{5}\\}", T, "set", "plus-minus inside a set"),
+    ("\\{1\\pm\\sqrt{5},-2\\}", "\\{2, 1-\\sqrt{5}, 1+\\sqrt{5}\\}", F, "set", "sign of the third element"),
+    ("\\pm 3", "3, -3", T, "set", "leading plus-minus"),
+    ("\\pm 3", "3", F, "set", "negative root missing"),
+    ("x \\pm 1", "x-1, x+1", T, "set", "symbolic plus-minus"),
+    ("52_8", "52", T, "base", "digits in the base the question asked for"),
+    ("52_8", "42", F, "base", "decimal value instead of base-8 digits"),
+    ("52_8", "52_{10}", F, "base", "different base"),
+    ("1011_2", "1011_{2}", T, "base", "braced base"),
+    ("1011_2", "1101_2", F, "base", "digits permuted"),
+    ("\\text{(C)}", "c", T, "choice", "lower-case letter answering a choice question"),
+    ("\\text{(C)}", "b", F, "choice", "wrong lower-case letter"),
+    ("11,\\! 111,\\! 100", "11111100", T, "thousands", "explicit LaTeX separators with source spaces"),
+    ("11,\\! 111,\\! 100", "11111000", F, "thousands", "digit changed"),
+    ("1, 234", "1234", F, "thousands", "comma and space: a list of two numbers, not a separator"),
 ]
 
 

@@ -13,6 +13,11 @@ Writes, under Tests/Fixtures/math/:
     math500_selfcheck.jsonl          for every MATH-500 problem: the gold `answer`, the last
                                      \\boxed{} of its own `solution` (extracted here with a
                                      brace counter), and Math-Verify's verdict on the pair.
+    math500_rewrites.jsonl           for every MATH-500 gold: the gold re-rendered by SymPy
+                                     (`sympy.latex` of Math-Verify's own parse of it, so a different
+                                     spelling of the same answer: `6+9i` -> `9 i + 6`, `1,-2` ->
+                                     `\\left\\{-2, 1\\right\\}`), and Math-Verify's verdict on
+                                     (gold, rewrite); `rewrite` is null where SymPy could not render.
 
 Both answers are handed to Math-Verify wrapped as `\\boxed{...}`, so its LaTeX extractor reads the
 whole answer; the gold is the first argument of `verify`, as Math-Verify expects.
@@ -23,6 +28,7 @@ import json
 import os
 import sys
 
+import sympy
 from math_verify import parse, verify
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -96,9 +102,28 @@ def main():
     with open(os.path.join(FIXTURES, "math500_selfcheck.jsonl"), "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    rewrites = []
+    for row in rows:
+        rewrite = None
+        try:
+            parsed = parse("\\boxed{" + row["gold"] + "}")
+            if parsed:
+                rewrite = sympy.latex(parsed[0])
+        except Exception:
+            rewrite = None
+        rewrites.append({
+            "unique_id": row["unique_id"],
+            "gold": row["gold"],
+            "rewrite": rewrite,
+            "math_verify": rewrite is not None and math_verify_equal(row["gold"], rewrite),
+        })
+    with open(os.path.join(FIXTURES, "math500_rewrites.jsonl"), "w", encoding="utf-8") as f:
+        for row in rewrites:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
     agree = sum(r["math_verify"] for r in rows)
     print(f"pairs: {len(out)} (Math-Verify equivalent: {sum(r['math_verify'] for r in out)}); "
-          f"MATH-500 self-check: Math-Verify equivalent on {agree}/{len(rows)}")
+          f"MATH-500 self-check: Math-Verify equivalent on {agree}/{len(rows)}; "
+          f"rewrites: {sum(r['math_verify'] for r in rewrites)}/{len(rewrites)}")
 
 
 if __name__ == "__main__":

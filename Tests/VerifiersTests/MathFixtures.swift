@@ -30,6 +30,14 @@ enum MathFixtures {
         let math_verify: Bool
     }
 
+    /// One MATH-500 gold re-rendered by SymPy (math500_rewrites.jsonl).
+    struct Rewrite: Decodable {
+        let unique_id: String
+        let gold: String
+        let rewrite: String?
+        let math_verify: Bool
+    }
+
     static func jsonLines<T: Decodable>(_ name: String, as type: T.Type) throws -> [T] {
         let url = fixtures.appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)

@@ -62,7 +62,7 @@ public enum MathEquivalence {
             return Comparison(outcome: .failed, reason: "units differ (\(gu) vs \(cu))")
         }
         if let goldChoice = choiceLetter(g.text) {
-            guard let candidateChoice = choiceLetter(c.text) else {
+            guard let candidateChoice = choiceLetter(c.text, allowLowercase: true) else {
                 return Comparison(outcome: .failed, reason: "gold is choice \(goldChoice), candidate is not a choice letter")
             }
             return Comparison(outcome: goldChoice == candidateChoice ? .passed : .failed, reason: "choice letter")
@@ -96,10 +96,13 @@ public enum MathEquivalence {
         }
     }
 
-    /// `B`, `(B)`, `B)`, `(B` as the letter B (capitals A–J only: `e` is Euler's number).
-    static func choiceLetter(_ text: String) -> Character? {
+    /// `B`, `(B)`, `B)`, `(B` as the letter B. Capitals A–J only, unless `allowLowercase`
+    /// (a candidate answering a choice question): elsewhere `e` is Euler's number.
+    static func choiceLetter(_ text: String, allowLowercase: Bool = false) -> Character? {
         let t = text.trimmingCharacters(in: " ().:[]*")
-        guard t.count == 1, let letter = t.first, letter.isASCII, ("A"..."J").contains(letter) else { return nil }
+        guard t.count == 1, var letter = t.first, letter.isASCII else { return nil }
+        if allowLowercase, ("a"..."j").contains(letter) { letter = Character(letter.uppercased()) }
+        guard ("A"..."J").contains(letter) else { return nil }
         return letter
     }
 

@@ -124,8 +124,64 @@ struct MathExpressionParser {
 
     // MARK: - Grammar
 
-    /// The whole answer: a list, a union, an equation or an expression.
+    /// The whole answer, with `a \pm b` expanded into the two answers `a + b, a - b`
+    /// (inside a set or list, into two elements).
     mutating func parseAnswer() throws(MathCheckFailure) -> MathExpression {
+        let expression = try parseAnswerWithPlusMinus()
+        let alternatives = try Self.expandPlusMinus(expression, budget: budget)
+        return alternatives.count == 1 ? alternatives[0] : .list(alternatives)
+    }
+
+    /// Every reading of `e` with each `\pm` taken as `+` and as `-` (at most 16).
+    static func expandPlusMinus(_ e: MathExpression, budget: MathBudget) throws(MathCheckFailure) -> [MathExpression] {
+        try budget.step()
+        func pairs(_ a: MathExpression, _ b: MathExpression, _ make: (MathExpression, MathExpression) -> [MathExpression])
+            throws(MathCheckFailure) -> [MathExpression] {
+            let left = try expandPlusMinus(a, budget: budget)
+            let right = try expandPlusMinus(b, budget: budget)
+            guard left.count * right.count <= 16 else { throw .tooLarge("too many \\pm") }
+            return left.flatMap { x in right.flatMap { y in make(x, y) } }
+        }
+        func single(_ items: [MathExpression]) throws(MathCheckFailure) -> [MathExpression] {
+            var out: [MathExpression] = []
+            for item in items {
+                let alternatives = try expandPlusMinus(item, budget: budget)
+                guard alternatives.count == 1 else { throw .unsupported("\\pm inside a tuple, interval or matrix") }
+                out.append(alternatives[0])
+            }
+            return out
+        }
+        switch e {
+        case .function(let name, let args) where (name == "pm" || name == "mp") && args.count == 2:
+            return try pairs(args[0], args[1]) { [.add($0, $1), .subtract($0, $1)] }
+        case .add(let a, let b): return try pairs(a, b) { [.add($0, $1)] }
+        case .subtract(let a, let b): return try pairs(a, b) { [.subtract($0, $1)] }
+        case .multiply(let a, let b): return try pairs(a, b) { [.multiply($0, $1)] }
+        case .divide(let a, let b): return try pairs(a, b) { [.divide($0, $1)] }
+        case .power(let a, let b): return try pairs(a, b) { [.power($0, $1)] }
+        case .negate(let a): return try expandPlusMinus(a, budget: budget).map { .negate($0) }
+        case .function(let name, let args):
+            if args.count == 1 { return try expandPlusMinus(args[0], budget: budget).map { .function(name, [$0]) } }
+            return [.function(name, try single(args))]
+        case .list(let items), .set(let items):
+            var out: [MathExpression] = []
+            for item in items { out += try expandPlusMinus(item, budget: budget) }
+            guard out.count <= 64 else { throw .tooLarge("too many \\pm") }
+            if case .set = e { return [.set(out)] }
+            return [.list(out)]
+        case .bracket(let open, let items, let close): return [.bracket(open: open, try single(items), close: close)]
+        case .union(let items): return [.union(try single(items))]
+        case .equation(let a, let b): return [.equation(try single([a])[0], try single([b])[0])]
+        case .matrix(let rows):
+            var out: [[MathExpression]] = []
+            for row in rows { out.append(try single(row)) }
+            return [.matrix(out)]
+        case .number, .symbol, .pi, .infinity: return [e]
+        }
+    }
+
+    /// The whole answer: a list, a union, an equation or an expression.
+    private mutating func parseAnswerWithPlusMinus() throws(MathCheckFailure) -> MathExpression {
         guard !tokens.isEmpty else { throw .unsupported("empty answer") }
         var items = [try parseUnion()]
         while peek == .symbol(",") {
@@ -196,7 +252,7 @@ struct MathExpressionParser {
             if peek == .symbol("=") { throw .unsupported("chained equations") }
             return .equation(left, right)
         }
-        if let p = peek, case .command(let c) = p, ["le", "leq", "ge", "geq", "lt", "gt", "neq", "ne", "pm", "mp"].contains(c) {
+        if let p = peek, case .command(let c) = p, ["le", "leq", "ge", "geq", "lt", "gt", "neq", "ne"].contains(c) {
             throw .unsupported("\\\(c)")
         }
         if peek == .symbol("<") || peek == .symbol(">") { throw .unsupported("inequality") }
@@ -209,7 +265,10 @@ struct MathExpressionParser {
         while let p = peek {
             if p == .symbol("+") { position += 1; value = .add(value, try parseTerm()) }
             else if p == .symbol("-") { position += 1; value = .subtract(value, try parseTerm()) }
-            else if p == .command("pm") || p == .command("mp") { throw .unsupported("\\pm") }
+            else if p == .command("pm") || p == .command("mp") {
+                position += 1
+                value = .function(p == .command("pm") ? "pm" : "mp", [value, try parseTerm()])
+            }
             else { break }
         }
         return value
@@ -219,6 +278,10 @@ struct MathExpressionParser {
         try enter(); defer { depth -= 1 }
         if peek == .symbol("-") { position += 1; return .negate(try parseTerm()) }
         if peek == .symbol("+") { position += 1; return try parseTerm() }
+        if peek == .command("pm") {
+            position += 1
+            return .function("pm", [.number(.zero, decimal: false), try parseTerm()])
+        }
         var value = try parsePower()
         while let p = peek {
             try budget.step()

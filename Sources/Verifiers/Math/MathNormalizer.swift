@@ -65,6 +65,7 @@ public enum MathNormalizer {
         var unit: String? = nil
         s = s.trimmingCharacters(in: .whitespacesAndNewlines)
         s = MathAnswerExtractor.clean(s)
+        s = joinExplicitThousands(s)
         // Spacing commands are removed piecewise around `\\` (a matrix row break), so that
         // `\\ 3` is not read as the spacing command `\ ` followed by a stray backslash.
         s = s.components(separatedBy: "\\\\").map(removeSpacingAndStyle).joined(separator: "\\\\")
@@ -94,6 +95,9 @@ public enum MathNormalizer {
         s = s.trimmingCharacters(in: .whitespacesAndNewlines)
         while s.hasSuffix(".") || s.hasSuffix(",") { s.removeLast(); s = s.trimmingCharacters(in: .whitespaces) }
         s = removeThousandsSeparators(s)
+        let (withoutBase, base) = removeBaseSubscript(s)
+        s = withoutBase
+        if let base { unit = base }
         s = s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
         return Normalized(text: s, unit: unit)
     }
@@ -206,6 +210,45 @@ public enum MathNormalizer {
             return (body, unit)
         }
         return (s, nil)
+    }
+
+    /// `11,\\! 111,\\! 100` → `11111100`: LaTeX's explicit thousands separator `,\\!` joins digit
+    /// groups even with source spaces after it (a plain `1, 234` stays a list of two numbers).
+    static func joinExplicitThousands(_ s: String) -> String {
+        guard s.contains(",\\!") else { return s }
+        var chars = Array(s)
+        var i = 0
+        var out: [Character] = []
+        while i < chars.count {
+            if chars[i] == ",", i + 2 < chars.count, chars[i + 1] == "\\", chars[i + 2] == "!",
+               let previous = out.last, previous.isASCII, previous.isNumber {
+                var j = i + 3
+                while j < chars.count, chars[j] == " " { j += 1 }
+                let group = chars[j..<min(j + 3, chars.count)]
+                let after = j + 3 < chars.count ? chars[j + 3] : " "
+                if group.count == 3, group.allSatisfy({ $0.isASCII && $0.isNumber }), !(after.isASCII && after.isNumber) {
+                    i = j
+                    continue
+                }
+            }
+            out.append(chars[i])
+            i += 1
+        }
+        chars = out
+        return String(chars)
+    }
+
+    /// `52_8`, `4210_{5}` → `52`, `4210`: a numeral written with its base compares by its digits,
+    /// the form the question asked for (MATH's base-conversion answers). The base is kept as the
+    /// unit (`base 8`), so `52_8` and `52_{10}` still differ.
+    static func removeBaseSubscript(_ s: String) -> (String, String?) {
+        guard let underscore = s.firstIndex(of: "_") else { return (s, nil) }
+        let digits = s[..<underscore]
+        var base = s[s.index(after: underscore)...]
+        if base.hasPrefix("{") && base.hasSuffix("}") { base = base.dropFirst().dropLast() }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && ($0.isNumber || ("A"..."F").contains($0)) }),
+              let b = Int(base), (2...16).contains(b) else { return (s, nil) }
+        return (String(digits), "base \(b)")
     }
 
     /// "1,234,567" → "1234567" when the whole answer is one such number (Minerva's rule).
