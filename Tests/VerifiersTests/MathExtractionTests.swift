@@ -16,6 +16,8 @@ import Verifiers
         ("The final answer is $\\frac{3}{5}$. I hope it is correct.", "\\frac{3}{5}", "the-final-answer-is"),
         ("Reasoning...\nFinal Answer: 17 apples.", "17 apples", "final-answer"),
         ("we add 3 and 4 to get 7.", "7", "last-number fallback"),
+        ("She has 6 - 2 = 4 left. The answer is 4.", "4", "the-answer-is"),
+        ("The answer is 18 because 9 + 9 = 18", "18", "the-answer-is"),
         ("the loss was -12.5 dollars", "-12.5", "last-number fallback"),
         ("it costs 1,234 in total", "1,234", "last-number fallback"),
     ])

@@ -112,6 +112,10 @@ import Verifiers
         ("I first thought (C), but the answer is D.", "D", .passed),
         ("I first thought (C), but the answer is D.", "C", .failed),
         ("The answer is 3", "3", .passed),
+        ("Answer: the correct option is (C) since plants need light", "C", .passed),
+        ("Answer: A plant needs light, so B", "B", .unknown),   // two letters named: no guess
+        ("Answer: A plant needs light, so B", "A", .unknown),   // the article "A" is not choice A
+        ("Answer: I think B", "B", .passed),
     ])
     func multipleChoice(completion: String, gold: String, expected: Verdict.Outcome) {
         let labels = gold.first!.isNumber ? ["1", "2", "3", "4"] : ["A", "B", "C", "D"]

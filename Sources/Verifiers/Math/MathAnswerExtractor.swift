@@ -8,7 +8,8 @@ import Foundation
 /// 2. `gsm8k-####`: the text after the last `####` (GSM8K's answer line).
 /// 3. `the-final-answer-is`: "The final answer is …" (Minerva's format), to the end of the line.
 /// 4. `final-answer`: "Final answer: …" to the end of the line.
-/// 5. `last-number fallback`: the last number in the text, explicitly named as a fallback
+/// 5. `the-answer-is`: "The answer is …" to the end of the sentence (few-shot GSM8K prompts).
+/// 6. `last-number fallback`: the last number in the text, explicitly named as a fallback
 ///    so reports can tell a guessed answer from a declared one.
 ///
 /// Extraction is linear in the completion's length and allocates only the span it
@@ -19,7 +20,7 @@ public enum MathAnswerExtractor {
         /// The answer text, trimmed, with surrounding `$` and a final period removed.
         public var answer: String
         /// Which rule matched: `boxed`, `gsm8k-####`, `the-final-answer-is`, `final-answer`,
-        /// `last-number fallback`, or for multiple choice `choice-…`.
+        /// `the-answer-is`, `last-number fallback`, or for multiple choice `choice-…`.
         public var rule: String
 
         public init(answer: String, rule: String) {
@@ -47,6 +48,15 @@ public enum MathAnswerExtractor {
             let cleaned = clean(restOfLine(bytes, from: start))
             if !cleaned.isEmpty { return Extraction(answer: cleaned, rule: "final-answer") }
         }
+        if let start = lastMarker(bytes, marker: "the answer is", caseInsensitive: true) {
+            // "The answer is 18." (few-shot GSM8K style): up to the end of the sentence.
+            var line = Substring(restOfLine(bytes, from: start))
+            for end in [". ", ", ", " because", " since"] {
+                if let r = line.range(of: end) { line = line[..<r.lowerBound] }
+            }
+            let cleaned = clean(String(line))
+            if !cleaned.isEmpty { return Extraction(answer: cleaned, rule: "the-answer-is") }
+        }
         if let number = lastNumber(bytes) { return Extraction(answer: number, rule: "last-number fallback") }
         return nil
     }
@@ -73,13 +83,21 @@ public enum MathAnswerExtractor {
             }
             return nil
         }
+        // "Answer: the correct option is (B)": the one label named in the line, if exactly one.
+        func onlyLabel(in line: String) -> String? {
+            let words = line.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+            let named = Set(words.filter { labelSet.contains($0) })
+            return named.count == 1 ? named.first : nil
+        }
         let bytes = Array(completion.utf8)
         if let boxed = lastBoxed(bytes), let l = label(in: boxed) { return Extraction(answer: l, rule: "choice-boxed") }
         for marker in ["answer is", "answer:", "answer is:", "option is", "choice is"] {
             if let start = lastMarker(bytes, marker: marker, caseInsensitive: true) {
+                // Not the first word alone: in "Answer: A plant needs light" the A is an article.
                 let line = restOfLine(bytes, from: start)
-                let head = line.split(separator: " ", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-                if let l = label(in: head) ?? label(in: line) { return Extraction(answer: l, rule: "choice-answer-is") }
+                if let l = label(in: line) ?? onlyLabel(in: line) {
+                    return Extraction(answer: l, rule: "choice-answer-is")
+                }
             }
         }
         if let l = label(in: completion) { return Extraction(answer: l, rule: "choice-whole") }

@@ -58,15 +58,17 @@ public struct MathVerifier: Verifier {
     }
 
     /// The valid choice labels when the problem is multiple choice: the labels in
-    /// `metadata["choices"]` (ARC's `[{label, text}]` or a list of labels), or A–E when the
-    /// gold itself is a capital letter; nil for an open answer.
+    /// `metadata["choices"]` (ARC's `[{label, text}]` or a list of labels), or A–E (and the
+    /// gold's letter) when the gold itself is a capital letter; nil for an open answer.
     func choiceLabels(_ problem: Problem, gold: String) -> [String]? {
         if let choices = problem.metadata["choices"]?.arrayValue {
             let labels = choices.compactMap { $0.objectValue?["label"]?.stringValue ?? $0.stringValue }
             if !labels.isEmpty { return labels.map { $0.uppercased() } }
         }
         let t = MathNormalizer.normalize(gold).text
-        if MathEquivalence.choiceLetter(t) != nil { return ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"] }
+        // A–E (MATH's and most benchmarks' options) plus the gold's own letter; not A–J, so the
+        // pronoun "I" is not read as a choice.
+        if let letter = MathEquivalence.choiceLetter(t) { return Array(Set(["A", "B", "C", "D", "E", String(letter)])).sorted() }
         return nil
     }
 }
