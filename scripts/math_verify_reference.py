@@ -75,6 +75,12 @@ def math_verify_equal(gold, candidate):
         return False
 
 
+def write_jsonl(name, rows):
+    with open(os.path.join(FIXTURES, name), "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def main():
     pairs_path = os.path.join(FIXTURES, "answer_pairs.jsonl")
     out = []
@@ -82,9 +88,7 @@ def main():
         for index, line in enumerate(l for l in f if l.strip()):
             pair = json.loads(line)
             out.append({"index": index, "math_verify": math_verify_equal(pair["gold"], pair["candidate"])})
-    with open(os.path.join(FIXTURES, "answer_pairs.math_verify.jsonl"), "w", encoding="utf-8") as f:
-        for row in out:
-            f.write(json.dumps(row) + "\n")
+    write_jsonl("answer_pairs.math_verify.jsonl", out)
 
     rows = []
     with open(os.path.join(DATA, "math500", "test.jsonl"), encoding="utf-8") as f:
@@ -99,9 +103,7 @@ def main():
                 "boxed": boxed,
                 "math_verify": boxed is not None and math_verify_equal(p["answer"], boxed),
             })
-    with open(os.path.join(FIXTURES, "math500_selfcheck.jsonl"), "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_jsonl("math500_selfcheck.jsonl", rows)
     rewrites = []
     for row in rows:
         rewrite = None
@@ -117,9 +119,7 @@ def main():
             "rewrite": rewrite,
             "math_verify": rewrite is not None and math_verify_equal(row["gold"], rewrite),
         })
-    with open(os.path.join(FIXTURES, "math500_rewrites.jsonl"), "w", encoding="utf-8") as f:
-        for row in rewrites:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_jsonl("math500_rewrites.jsonl", rewrites)
     agree = sum(r["math_verify"] for r in rows)
     print(f"pairs: {len(out)} (Math-Verify equivalent: {sum(r['math_verify'] for r in out)}); "
           f"MATH-500 self-check: Math-Verify equivalent on {agree}/{len(rows)}; "
