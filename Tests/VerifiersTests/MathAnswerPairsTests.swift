@@ -34,6 +34,36 @@ import Verifiers
         if !report.isEmpty { print("math pairs differing from hand labels:\n" + report.joined(separator: "\n")) }
     }
 
+    /// Every MATH-500 gold, mutated in ways that change its value (a digit bumped, the sign
+    /// flipped, `+` and `-` swapped, a factor 2 or x or a trailing digit added), must never pass
+    /// against the original. Golds whose value is zero (`0`, `… = 0`) are left out of the
+    /// mutations that keep zero at zero; appending a digit skips decimals (`1.25` → `1.250`).
+    @Test func mutatedMath500GoldsNeverPass() throws {
+        let rows = try MathFixtures.jsonLines("math500_selfcheck.jsonl", as: MathFixtures.SelfCheck.self)
+        var checked = 0
+        for gold in Set(rows.map(\.gold)) {
+            let zeroValued = gold == "0" || gold.hasSuffix("= 0") || gold.hasSuffix("=0")
+            var mutations: [String] = []
+            var chars = Array(gold)
+            if let index = chars.firstIndex(where: { $0.isASCII && $0.isNumber }) {
+                chars[index] = Character(String((chars[index].wholeNumberValue! + 1) % 10))
+                mutations.append(String(chars))
+            }
+            if let r = gold.range(of: "+") { mutations.append(gold.replacingCharacters(in: r, with: "-")) }
+            if let r = gold.range(of: "-") { mutations.append(gold.replacingCharacters(in: r, with: "+")) }
+            if !zeroValued {
+                mutations += ["-" + gold, "2" + gold, gold + "x"]
+                if !gold.contains(".") { mutations.append(gold + "7") }
+            }
+            for mutated in mutations where mutated != gold {
+                let comparison = MathEquivalence.compare(gold, mutated, deadline: .now + .seconds(5))
+                #expect(comparison.outcome != .passed, "false equivalent: \(gold) vs \(mutated): \(comparison.reason)")
+                checked += 1
+            }
+        }
+        #expect(checked > 1_000)
+    }
+
     /// Where Quorum and Math-Verify disagree on a pair, the hand label must side with
     /// Quorum (or the pair is a listed known miss): Math-Verify is the reference, not the truth.
     @Test func disagreementsWithMathVerifyAreOnesQuorumGetsRight() throws {

@@ -106,8 +106,10 @@ public enum MathEquivalence {
         return letter
     }
 
+    /// Text compared without case, spaces and surrounding quotes or periods; every other
+    /// character counts (`-Evelyn` is not `Evelyn`).
     static func textKey(_ text: String) -> String {
-        String(text.lowercased().filter { $0.isLetter || $0.isNumber })
+        String(text.lowercased().filter { !$0.isWhitespace }).trimmingCharacters(in: "\"'`.,;:!")
     }
 }
 
