@@ -70,6 +70,22 @@ import Verifiers
         #expect(comparison.outcome == .unknown, "\(comparison.reason)")
     }
 
+    /// The longest answers accepted still compare inside a task (no deep recursion on a small
+    /// stack); longer ones are unknown.
+    @Test func longSumsInsideATask() async {
+        let verifier = MathVerifier()
+        let terms = (1...250).map(String.init)   // 1 + 2 + … + 250 = 31375
+        let sum = terms.joined(separator: "+")
+        #expect(sum.count < MathNormalizer.maximumLength)
+        let equal = await verifier.verify("\\boxed{\(sum)}", for: Problem(id: "s", prompt: .text("?"), reference: .init(answer: "31375")))
+        #expect(equal.outcome == .passed, "\(equal)")
+        let offByOne = await verifier.verify("\\boxed{\(sum)}", for: Problem(id: "s", prompt: .text("?"), reference: .init(answer: "31376")))
+        #expect(offByOne.outcome == .failed, "\(offByOne)")
+        let tooLong = String(repeating: "1+", count: 1_000) + "1"
+        let long = await verifier.verify("\\boxed{\(tooLong)}", for: Problem(id: "s", prompt: .text("?"), reference: .init(answer: "1001")))
+        #expect(long.outcome == .unknown)
+    }
+
     @Test func expiredDeadlineIsUnknownWithTimeLimit() {
         let comparison = MathEquivalence.compare("x^2+2x+1", "(x+1)^2", deadline: .now - .seconds(1))
         #expect(comparison.outcome == .unknown)

@@ -32,7 +32,7 @@ import Darwin
 /// value too large for 128-bit fractions) is `unknown`, never `passed`.
 ///
 /// **Time limit.** There are no threads or signals to kill: every check is bounded by
-/// construction (answers capped at `MathNormalizer.maximumLength` characters, 3,000 tokens,
+/// construction (answers capped at `MathNormalizer.maximumLength` characters, 600 tokens,
 /// nesting depth 100, exponents of exact powers at 10,000, 2 million steps) and every loop and
 /// recursion checks the caller's `deadline` cooperatively. A check that runs out returns
 /// `unknown` with reason "time limit". Checks share no mutable state, so any number can run
@@ -55,7 +55,7 @@ public enum MathEquivalence {
         let budget = MathBudget(deadline: deadline)
         let g = MathNormalizer.normalize(gold)
         let c = MathNormalizer.normalize(candidate)
-        if candidate.count > MathNormalizer.maximumLength {
+        if candidate.count > MathNormalizer.maximumLength || gold.count > MathNormalizer.maximumLength {
             return Comparison(outcome: .unknown, reason: "answer longer than \(MathNormalizer.maximumLength) characters")
         }
         if let gu = g.unit, let cu = c.unit, gu != cu {

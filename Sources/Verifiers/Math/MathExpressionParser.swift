@@ -16,7 +16,7 @@ struct MathExpressionParser {
         case rowSeparator
     }
 
-    static let maximumTokens = 3_000
+    static let maximumTokens = 600
     static let maximumDepth = 100
     static let functionWords: Set<String> = ["sqrt", "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos",
                                              "arctan", "sinh", "cosh", "tanh", "ln", "log", "exp", "pi"]

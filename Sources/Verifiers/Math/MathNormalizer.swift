@@ -20,8 +20,10 @@ public enum MathNormalizer {
         public var unit: String?
     }
 
-    /// Longest answer normalised; longer text is cut here and will not parse.
-    public static let maximumLength = 4_000
+    /// Longest answer compared, in characters (MATH-500's longest gold has 53); a longer
+    /// gold or candidate is `unknown`. Together with the parser's token limit this bounds
+    /// the depth of every recursion over an answer.
+    public static let maximumLength = 1_000
 
     /// Words read as units when they follow a number: canonical name for each spelling.
     static let units: [String: String] = {
