@@ -143,6 +143,18 @@ import Verifiers
         #expect(noGold.outcome == .unknown)
     }
 
+    @Test func sentenceAnswerFallsBackToItsLastNumberForNumericGolds() {
+        let verifier = MathVerifier()
+        let right = verifier.verifySynchronously("Final answer: Janet makes $18 every day.", for: Self.problem("18"))
+        #expect(right.outcome == .passed && right.extracted == "18")
+        #expect(right.detail?.hasPrefix("final-answer, last number of the answer") == true)
+        let wrong = verifier.verifySynchronously("Final answer: 17 apples", for: Self.problem("18"))
+        #expect(wrong.outcome == .failed && wrong.extracted == "17")
+        // A LaTeX gold is not a plain number: no fallback, the sentence is compared as text.
+        let latex = verifier.verifySynchronously("Final answer: it is one half", for: Self.problem("\\frac{1}{2}"))
+        #expect(latex.outcome != .passed)
+    }
+
     @Test func asyncVerifyMatchesAndRunsConcurrently() async throws {
         let pairs = try MathFixtures.jsonLines("answer_pairs.jsonl", as: MathFixtures.Pair.self)
         let verifier = MathVerifier()

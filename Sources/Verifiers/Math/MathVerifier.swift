@@ -54,7 +54,23 @@ public struct MathVerifier: Verifier {
             }
         }
         let comparison = MathEquivalence.compare(gold, extraction.answer, deadline: deadline)
+        // "Final answer: Janet makes $18 every day.": a sentence, not a formula. When the gold is a
+        // plain number (GSM8K), the sentence's last number is compared instead, and the detail says so.
+        if comparison.outcome != .passed, comparison.reason == "compared as text" || comparison.reason.hasPrefix("cannot read"),
+           Self.isPlainNumber(gold), let number = MathAnswerExtractor.lastNumber(Array(extraction.answer.utf8)),
+           number != extraction.answer {
+            let retry = MathEquivalence.compare(gold, number, deadline: deadline)
+            return Verdict(retry.outcome, extracted: number,
+                           detail: "\(extraction.rule), last number of the answer; \(retry.reason)")
+        }
         return Verdict(comparison.outcome, extracted: extraction.answer, detail: "\(extraction.rule); \(comparison.reason)")
+    }
+
+    /// True for a gold such as `18`, `-3.5` or `1,000` (GSM8K's answers).
+    static func isPlainNumber(_ gold: String) -> Bool {
+        var text = Substring(MathNormalizer.normalize(gold).text)
+        if text.hasPrefix("-") { text = text.dropFirst() }
+        return !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && text.filter { $0 == "." }.count <= 1
     }
 
     /// The valid choice labels when the problem is multiple choice: the labels in
