@@ -455,6 +455,13 @@ PAIRS = [
     ("11,\\! 111,\\! 100", "11111100", T, "thousands", "explicit LaTeX separators with source spaces"),
     ("11,\\! 111,\\! 100", "11111000", F, "thousands", "digit changed"),
     ("1, 234", "1234", F, "thousands", "comma and space: a list of two numbers, not a separator"),
+    # --- irrational near misses inside the floating-point tolerance's reach, two-letter words ---
+    ("2", "\\sqrt{4.0000000001}", F, "tolerance", "root of a number just above 4"),
+    ("\\pi", "\\pi+10^{-9}", F, "tolerance", "pi shifted by a billionth"),
+    ("\\sqrt{2}", "\\sqrt{2.000001}", F, "tolerance", "root of a number near 2"),
+    ("\\text{no}", "No", T, "text", "two-letter word, case"),
+    ("\\text{no}", "on", F, "text", "two-letter word reversed (not a product of variables)"),
+    ("\\text{yes}", "Yes", T, "text", "three-letter word, case"),
 ]
 
 

@@ -18,6 +18,9 @@ public enum MathNormalizer {
         public var text: String
         /// Canonical unit name (`cm`, `inch`, `foot^2`, `degree`, `percent`, `dollar`), if any.
         public var unit: String?
+        /// True when the whole answer was words in `\text{…}` (`\text{no}`), which are then
+        /// compared as text, never as a product of variables.
+        public var isText: Bool = false
     }
 
     /// Longest answer compared, in characters (MATH-500's longest gold has 53); a longer
@@ -90,6 +93,7 @@ public enum MathNormalizer {
         let (withoutUnit, textUnit) = stripTextUnit(s)
         s = withoutUnit
         if let textUnit { unit = textUnit }
+        let isText = isWholeText(s)
         s = unwrapText(s)
         let (withoutBareUnit, bareUnit) = stripBareUnit(s)
         s = withoutBareUnit
@@ -101,7 +105,19 @@ public enum MathNormalizer {
         s = withoutBase
         if let base { unit = base }
         s = s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
-        return Normalized(text: s, unit: unit)
+        return Normalized(text: s, unit: unit, isText: isText)
+    }
+
+    /// True for `\text{words}` (or `\textbf`, `\textit`, `\mbox`) spanning the whole answer.
+    static func isWholeText(_ s: String) -> Bool {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        for command in ["\\text", "\\textbf", "\\textit", "\\mbox"] where t.hasPrefix(command + "{") {
+            let start = t.index(t.startIndex, offsetBy: command.count)
+            if let (content, end) = bracedGroup(in: t, at: start), end == t.endIndex {
+                return content.contains { $0.isLetter }
+            }
+        }
+        return false
     }
 
     /// Spacing and style commands removed and `\dfrac`/`\tfrac` rewritten, in one piece of
