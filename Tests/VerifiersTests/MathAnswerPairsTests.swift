@@ -61,6 +61,7 @@ import Verifiers
                 checked += 1
             }
         }
+        print("mutated MATH-500 golds checked: \(checked)")
         #expect(checked > 1_000)
     }
 
