@@ -66,8 +66,9 @@ indirect enum MathExpression: Sendable, Hashable {
     }
 }
 
-/// Why an answer could not be read or compared; each becomes `unknown` (or, for
-/// `text`, a plain-text comparison) in `MathEquivalence`.
+/// Why an answer could not be read, evaluated or compared; each becomes `unknown` (or, for
+/// `text`, a plain-text comparison) in `MathEquivalence`. Internal control flow: no check
+/// ever throws to its caller.
 enum MathCheckFailure: Error, Equatable {
     /// The answer is words ("Monday", "no solution"), not mathematics.
     case text
@@ -77,6 +78,12 @@ enum MathCheckFailure: Error, Equatable {
     case tooLarge(String)
     /// The deadline passed or the step budget ran out.
     case timeLimit
+    /// Evaluation only: the point is outside the domain (√−1, 1/0, log 0).
+    case undefined
+    /// Evaluation only: a number outgrew 128-bit fractions.
+    case overflow
+    /// Evaluation only: not a number (a tuple inside a sum, an unassigned symbol).
+    case notScalar
 }
 
 /// Bounds one check: a step budget and a wall-clock deadline, checked cooperatively in

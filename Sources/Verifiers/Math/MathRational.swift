@@ -4,7 +4,7 @@
 /// too large to hold exactly makes the comparison `unknown` rather than approximate:
 /// comparing 2^130 with 2^130 + 1 in floating point would call them equal. Answers in
 /// GSM8K and MATH are far inside ±1.7e38, so a big-integer dependency buys nothing there.
-public struct MathRational: Sendable, Hashable, CustomStringConvertible {
+struct MathRational: Sendable, Hashable, CustomStringConvertible {
     /// Numerator; carries the sign.
     public let numerator: Int128
     /// Denominator; always positive, and coprime with the numerator.
