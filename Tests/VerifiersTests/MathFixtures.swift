@@ -38,8 +38,31 @@ enum MathFixtures {
         let math_verify: Bool
     }
 
+    /// A MATH-500 record of the shared data (math500/test.jsonl).
+    struct Math500Record: Decodable {
+        let problem: String
+        let solution: String
+        let answer: String
+        let unique_id: String
+    }
+
+    /// A GSM8K record of the shared data (gsm8k/test.jsonl).
+    struct GSM8KRecord: Decodable {
+        let question: String
+        let answer: String
+    }
+
+    /// The records of a committed fixture file.
     static func jsonLines<T: Decodable>(_ name: String, as type: T.Type) throws -> [T] {
-        let url = fixtures.appendingPathComponent(name)
+        try decodeLines(fixtures.appendingPathComponent(name), as: type)
+    }
+
+    /// The records of a shared benchmark file (`math500/test.jsonl`).
+    static func dataRecords<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
+        try decodeLines(try dataFolder().appendingPathComponent(path), as: type)
+    }
+
+    static func decodeLines<T: Decodable>(_ url: URL, as type: T.Type) throws -> [T] {
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").filter { !$0.isEmpty }.map {
             try JSONDecoder().decode(T.self, from: Data($0.utf8))

@@ -5,18 +5,6 @@ import Verifiers
 
 /// MathVerifier end to end on real benchmark data, against Math-Verify's verdicts.
 @Suite struct MathVerifierTests {
-    struct Math500Record: Decodable {
-        let problem: String
-        let solution: String
-        let answer: String
-        let unique_id: String
-    }
-
-    struct GSM8KRecord: Decodable {
-        let question: String
-        let answer: String
-    }
-
     static func problem(_ gold: String, choices: [String]? = nil) -> Problem {
         var metadata: [String: JSONValue] = [:]
         if let choices {
@@ -29,9 +17,7 @@ import Verifiers
     /// reads the whole solution, so extraction is tested too. Math-Verify's verdicts were made
     /// by scripts/math_verify_reference.py (math-verify 0.9.0).
     @Test func math500SelfCheckAgreesWithMathVerify() throws {
-        let data = try MathFixtures.dataFolder().appendingPathComponent("math500/test.jsonl")
-        let records = try String(contentsOf: data, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
-            .map { try JSONDecoder().decode(Math500Record.self, from: Data($0.utf8)) }
+        let records = try MathFixtures.dataRecords("math500/test.jsonl", as: MathFixtures.Math500Record.self)
         let reference = try MathFixtures.jsonLines("math500_selfcheck.jsonl", as: MathFixtures.SelfCheck.self)
         try #require(records.count == 500 && reference.count == 500)
         let verifier = MathVerifier()
@@ -88,9 +74,7 @@ import Verifiers
 
     /// GSM8K test solutions end in `#### N`: each must pass against N and fail against N + 1.
     @Test func gsm8kSolutionsPassTheirOwnAnswer() throws {
-        let data = try MathFixtures.dataFolder().appendingPathComponent("gsm8k/test.jsonl")
-        let records = try String(contentsOf: data, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
-            .map { try JSONDecoder().decode(GSM8KRecord.self, from: Data($0.utf8)) }
+        let records = try MathFixtures.dataRecords("gsm8k/test.jsonl", as: MathFixtures.GSM8KRecord.self)
         #expect(records.count == 1319)
         let verifier = MathVerifier()
         for record in records {
