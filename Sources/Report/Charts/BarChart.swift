@@ -55,12 +55,11 @@ public struct BarChart: Sendable {
 
     static let highlightColor = "#fbe3d6"
 
-    /// The y scale: from 0 to a round number above the tallest bar.
+    /// The y scale: from 0 to a little above the tallest bar.
     public var yScale: LinearScale {
         let tallest = groups.flatMap(\.values).filter(\.isFinite).max() ?? 0
-        let provisional = LinearScale(domain: 0...max(tallest, 1), targetTickCount: 5)
-        let top = max(provisional.ticks.last?.value ?? 1, tallest)
-        return LinearScale(domain: 0...top, targetTickCount: 5)
+        // 12% headroom for the value written above the tallest bar.
+        return LinearScale(domain: 0...max(tallest * 1.12, 1), targetTickCount: 5)
     }
 
     /// The legend: the groups (only when there are several), then the highlight.
