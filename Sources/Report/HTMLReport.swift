@@ -198,7 +198,7 @@ public enum HTMLReport {
             ]
             if let dollars = run.cost.dollars { cost.append(("price", ReportFormat.dollars(dollars))) }
             html += cost.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>\n" }.joined()
-            html += "</table>\n"
+            html += "</table>\n</div>\n<div>\n"
             if let fit = run.fit {
                 html += "<h4>Scaling law</h4>\n<p class=\"fit\">coverage ≈ exp(\(escape(ReportFormat.trimmed(fit.a, decimals: 4)))·k<sup>\(escape(ReportFormat.trimmed(fit.b, decimals: 4)))</sup>), "
                 html += "R² = \(escape(ReportFormat.trimmed(fit.rSquared, decimals: 4))), RMSE = \(escape(ReportFormat.percent(fit.rootMeanSquareError, decimals: 2)))</p>\n"
@@ -213,7 +213,7 @@ public enum HTMLReport {
             if !run.notes.isEmpty {
                 html += "<h4>Notes</h4>\n<ul>\n" + run.notes.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"
             }
-            html += "</div>\n<div>\n<h4>Curves</h4>\n" + curveTable(run) + "</div>\n</div>\n</article>\n"
+            html += "</div>\n</div>\n<h4>Curves</h4>\n" + curveTable(run) + "</article>\n"
         }
         html += "</section>\n"
         return html
@@ -277,12 +277,12 @@ public enum HTMLReport {
     table.summary thead th.num { text-align: right; }
     .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 7px; vertical-align: -1px; }
     .run { margin-bottom: 16px; }
-    .run-grid { display: grid; grid-template-columns: minmax(220px, 1fr) minmax(220px, 1fr) minmax(360px, 1.6fr); gap: 28px; }
+    .run-grid { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 28px; margin-bottom: 6px; }
     table.kv { width: 100%; }
     table.kv th { text-align: left; font-weight: 500; color: var(--muted); padding: 2px 14px 2px 0; vertical-align: top; width: 48%; }
     table.kv td { padding: 2px 0; word-break: break-word; }
     table.curves { font-size: 13px; }
-    table.curves th, table.curves td { padding: 3px 10px; border-bottom: 1px solid #eef1f4; }
+    table.curves th, table.curves td { padding: 3px 12px; border-bottom: 1px solid #eef1f4; white-space: nowrap; }
     table.curves thead th { border-bottom: 1px solid var(--line); font-weight: 600; }
     .ci { color: var(--muted); font-size: 11.5px; }
     .fit { margin: 2px 0; }

@@ -52,7 +52,7 @@ public enum TerminalTable {
         }
         if columns.count < curves.count {
             let hidden = curves.count - columns.count
-            lines.append(cut("  (+\(hidden) more curve\(hidden == 1 ? "" : "s") not shown: widen the terminal or see the CSV)", width))
+            lines.append(cut("  (+\(hidden) more curve\(hidden == 1 ? "" : "s"): widen the terminal, or see the CSV)", width))
         }
         return lines
     }
@@ -67,14 +67,34 @@ public enum TerminalTable {
         if cost.seconds != nil { parts.append(ReportFormat.duration(cost.seconds)) }
         if cost.flops != nil { parts.append(ReportFormat.flops(cost.flops)) }
         if cost.dollars != nil { parts.append(ReportFormat.dollars(cost.dollars)) }
-        if !parts.isEmpty { lines.append(cut("  cost: " + parts.joined(separator: " · "), width)) }
+        if !parts.isEmpty { lines += wrap(parts, first: "  cost: ", width: width) }
         if let fit = run.fit {
-            var text = "  fit:  coverage ≈ exp(\(ReportFormat.trimmed(fit.a, decimals: 3))·k^\(ReportFormat.trimmed(fit.b, decimals: 3))), R² \(ReportFormat.trimmed(fit.rSquared, decimals: 3))"
+            var parts = ["coverage ≈ exp(\(ReportFormat.trimmed(fit.a, decimals: 3))·k^\(ReportFormat.trimmed(fit.b, decimals: 3))), R² \(ReportFormat.trimmed(fit.rSquared, decimals: 3))"]
             for target in fit.targets.sorted(by: { $0.target < $1.target }) {
-                text += " · \(ReportFormat.percent(target.target, decimals: 0)): k \(ReportFormat.budget(target.k))"
+                parts.append("\(ReportFormat.percent(target.target, decimals: 0)): k \(ReportFormat.budget(target.k))")
             }
-            lines.append(cut(text, width))
+            lines += wrap(parts, first: "  fit:  ", width: width)
         }
+        return lines
+    }
+
+    /// Joins `parts` with " · " after `first`, starting a new indented line where the next part
+    /// would pass `width`; a part longer than a line is cut.
+    static func wrap(_ parts: [String], first: String, width: Int) -> [String] {
+        let indent = String(repeating: " ", count: first.count)
+        var lines: [String] = []
+        var line = first
+        for part in parts {
+            if line == first || line == indent {
+                line += part
+            } else if line.count + 3 + part.count <= width {
+                line += " · " + part
+            } else {
+                lines.append(cut(line, width))
+                line = indent + part
+            }
+        }
+        lines.append(cut(line, width))
         return lines
     }
 

@@ -22,16 +22,25 @@ public enum ChartStyle {
     /// Rough width of `text` at `size` px in a sans-serif font, for layout without a font
     /// engine: wide enough that labels do not collide, narrow enough not to waste space.
     public static func estimatedWidth(_ text: String, size: Double = fontSize) -> Double {
+        // Per-character widths in em of DejaVu Sans, the widest common fallback, rounded up.
         var width = 0.0
         for character in text {
             switch character {
-            case "i", "l", "j", "!", "|", ".", ",", ":", ";", "'", "(", ")", "[", "]", " ", "1", "f", "t", "r": width += 0.33
-            case "m", "w", "M", "W", "%", "@": width += 0.85
-            case "A"..."Z": width += 0.66
-            default: width += 0.56
+            case "i", "l", "j", "!", "|", ".", ",", ":", ";", "'", "(", ")", "[", "]", " ", "1", "f", "t", "r", "·": width += 0.36
+            case "m", "w", "M", "W", "%", "@": width += 0.92
+            case "A"..."Z": width += 0.72
+            default: width += 0.62
             }
         }
         return width * size
+    }
+
+    /// `text` cut with "…" so that it fits in `width` px at `size`.
+    public static func fitted(_ text: String, width: Double, size: Double = fontSize) -> String {
+        guard estimatedWidth(text, size: size) > width else { return text }
+        var cut = text
+        while !cut.isEmpty, estimatedWidth(cut + "…", size: size) > width { cut.removeLast() }
+        return cut + "…"
     }
 }
 
@@ -97,7 +106,8 @@ struct ChartFrame {
         var rows: [[(item: LegendItem, x: Double)]] = []
         var row: [(item: LegendItem, x: Double)] = []
         var x = plotLeft
-        for item in legend {
+        for var item in legend {
+            item.label = ChartStyle.fitted(item.label, width: width - plotLeft - 40)
             let itemWidth = 30 + ChartStyle.estimatedWidth(item.label) + 18
             if !row.isEmpty, x + itemWidth > width - 8 {
                 rows.append(row)
