@@ -110,8 +110,39 @@ def measure_layout(browser, html_path, work):
     return json.loads(text)
 
 
-def decode_png(path):
-    """RGB(A) 8-bit non-interlaced PNG -> (width, height, channels, rows as bytes)."""
+def unpaeth_channel(filtered, above):
+    """Undoes the Paeth filter on one channel of one row (bytes, one per pixel).
+
+    Paeth predicts from left a, up b and upper-left c of the same channel. Where b == c (the
+    row above is flat, as most of a page is), |p - a| = |b - c| = 0 makes the predictor a, so
+    the row is a running sum like the Sub filter: those spans are summed with
+    itertools.accumulate, and only the pixels under an edge in the row above take the full
+    predictor in Python.
+    """
+    width = len(filtered)
+    out = bytearray(width)
+    out[0] = (filtered[0] + above[0]) & 255
+    changes = (int.from_bytes(above[1:], "big") ^ int.from_bytes(above[:-1], "big")).to_bytes(width - 1, "big")
+    start = 1
+    for match in re.finditer(rb"[^\x00]", changes):
+        edge = match.start() + 1
+        if edge > start:
+            out[start:edge] = bytes(map((255).__and__, accumulate(filtered[start:edge], initial=out[start - 1])))[1:]
+        a, b, c = out[edge - 1], above[edge], above[edge - 1]
+        pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+        predictor = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+        out[edge] = (filtered[edge] + predictor) & 255
+        start = edge + 1
+    if start < width:
+        out[start:] = bytes(map((255).__and__, accumulate(filtered[start:], initial=out[start - 1])))[1:]
+    return out
+
+
+def decode_png(path, max_rows=None):
+    """RGB(A) 8-bit non-interlaced PNG -> (width, rows decoded, channels, rows as bytes).
+
+    Decodes the first `max_rows` rows only, when given (the charts end above the run tables).
+    """
     data = open(path, "rb").read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         fail(f"{path} is not a PNG.")
@@ -134,7 +165,7 @@ def decode_png(path):
     # Lane-wise (a + b) mod 256 on whole rows at once, via big integers (no carries between bytes).
     low = int.from_bytes(b"\x7f" * stride, "big")
     high = int.from_bytes(b"\x80" * stride, "big")
-    for y in range(height):
+    for y in range(height if max_rows is None else min(height, max_rows)):
         start = y * (stride + 1)
         kind, line = raw[start], raw[start + 1:start + 1 + stride]
         if kind == 0:
@@ -147,25 +178,22 @@ def decode_png(path):
             for channel in range(channels):
                 row[channel::channels] = bytes(map((255).__and__, accumulate(line[channel::channels])))
             row = bytes(row)
-        elif kind in (3, 4):
+        elif kind == 4:
+            row = bytearray(stride)
+            for channel in range(channels):
+                row[channel::channels] = unpaeth_channel(line[channel::channels], previous[channel::channels])
+            row = bytes(row)
+        elif kind == 3:
             row = bytearray(stride)
             for i in range(stride):
                 left = row[i - channels] if i >= channels else 0
-                up = previous[i]
-                if kind == 3:
-                    row[i] = (line[i] + ((left + up) >> 1)) & 255
-                else:
-                    corner = previous[i - channels] if i >= channels else 0
-                    p = left + up - corner
-                    pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                    predictor = left if pa <= pb and pa <= pc else (up if pb <= pc else corner)
-                    row[i] = (line[i] + predictor) & 255
+                row[i] = (line[i] + ((left + previous[i]) >> 1)) & 255
             row = bytes(row)
         else:
             fail(f"unknown PNG filter {kind} in row {y}.")
         rows.append(row)
         previous = row
-    return width, height, channels, rows
+    return width, len(rows), channels, rows
 
 
 def measure_region(image, box):
@@ -205,11 +233,13 @@ def main():
             fail(f"chromium wrote no screenshot (exit {result.returncode}); stderr: {result.stderr[-1500:]}")
         console = [line for line in result.stderr.splitlines()
                    if ":CONSOLE" in line or "Uncaught" in line or "Failed to load resource" in line]
-    image = decode_png(screenshot)
+    bottom = max([int(chart["y"] + chart["height"]) + 1 for chart in layout["charts"]], default=1)
+    image = decode_png(screenshot, max_rows=bottom)
+    full_height = struct.unpack(">I", open(screenshot, "rb").read()[20:24])[0]
     charts = []
     for chart in layout["charts"]:
         charts.append({**chart, **measure_region(image, chart)})
-    print(json.dumps({"screenshot": screenshot, "width": image[0], "height": image[1],
+    print(json.dumps({"screenshot": screenshot, "width": image[0], "height": full_height,
                       "consoleErrors": console, "charts": charts}))
 
 
