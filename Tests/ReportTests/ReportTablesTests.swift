@@ -140,6 +140,26 @@ struct ReportTablesTests {
     }
 }
 
+@Suite("Report files")
+struct ReportFilesTests {
+    @Test("writes the five files into a new folder, and names the path when it cannot")
+    func writeFiles() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-report-files-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let written = try ReportFiles.write(SampleReport.twoRuns(), to: base.appendingPathComponent("nested/report"))
+        #expect(written.map(\.lastPathComponent) == ["report.html", "report.json", "curves.csv", "solve_rates.csv", "runs.csv"])
+        #expect(written.allSatisfy { ((try? Data(contentsOf: $0))?.count ?? 0) > 100 })
+        // A regular file where the folder should be.
+        let blocker = base.appendingPathComponent("file")
+        try Data("x".utf8).write(to: blocker)
+        #expect {
+            try ReportFiles.write(SampleReport.twoRuns(), to: blocker.appendingPathComponent("report"))
+        } throws: { error in
+            "\(error)".contains(blocker.path) && "\(error)".contains("Could not write")
+        }
+    }
+}
+
 @Suite("Terminal table")
 struct TerminalTableTests {
     static let sample = SampleReport.twoRuns()
