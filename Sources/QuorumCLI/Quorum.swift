@@ -12,6 +12,7 @@ struct Quorum: AsyncParsableCommand {
             DataCommand.self,
             DemoCommand.self,
             ModelCommand.self,
+            ReportCommand.self,
             RunsCommand.self,
         ])
 }

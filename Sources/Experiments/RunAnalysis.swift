@@ -1,0 +1,158 @@
+import Foundation
+import Metrics
+import Report
+import RunStore
+import ScalingCore
+import Verifiers
+
+/// Turns a run's stored samples into the numbers of a report: coverage (pass@k) with
+/// bootstrap intervals and the scaling-law fit, majority vote and best-of-N curves, the
+/// solve-rate distribution, and cost.
+public struct RunAnalysis: Sendable {
+    /// The model's shape, for FLOPs (nil: FLOPs are not reported).
+    public var modelShape: ModelShape?
+    public var price: TokenPrice?
+    public var bootstrapResamples: Int
+    /// Coverage levels to extrapolate the fit to.
+    public var coverageTargets: [Double]
+
+    public init(modelShape: ModelShape? = nil, price: TokenPrice? = nil, bootstrapResamples: Int = 1000,
+                coverageTargets: [Double] = [0.5, 0.9]) {
+        self.modelShape = modelShape
+        self.price = price
+        self.bootstrapResamples = bootstrapResamples
+        self.coverageTargets = coverageTargets
+    }
+
+    /// The k values reported: every k up to 64, then about 40 log-spaced values.
+    public static func budgets(upTo n: Int) -> [Int] {
+        n <= 64 ? KGrid.all(upTo: n) : KGrid.logSpaced(upTo: n)
+    }
+
+    /// Analyses one run. Problems with more samples than the smallest count are cut to it,
+    /// so every k is an estimate over the same problems (a note says so).
+    public func report(runID: String, store: RunStore) throws -> RunReport {
+        let configuration = try store.configuration(ofRun: runID)
+        let records = try store.samples(runID: runID)
+        var byProblem: [String: [SampleRecord]] = [:]
+        for r in records { byProblem[r.problemID, default: []].append(r) }
+        let problemIDs = byProblem.keys.sorted()
+        var notes: [String] = []
+        guard let n = problemIDs.map({ byProblem[$0]!.count }).min(), n > 0 else {
+            throw ExperimentError.invalidArgument("Run \(runID) has no samples yet; run `quorum run` first.")
+        }
+        if problemIDs.contains(where: { byProblem[$0]!.count != n }) {
+            notes.append("Problems have different sample counts; every problem is cut to its first \(n) samples.")
+        }
+        let samples = problemIDs.map { Array(byProblem[$0]!.sorted { $0.sampleIndex < $1.sampleIndex }.prefix(n)) }
+        let ks = Self.budgets(upTo: n)
+        let bootstrap = Bootstrap(resamples: bootstrapResamples, seed: 0)
+
+        // Coverage.
+        let counts = samples.map { SampleCounts(samples: $0.count, correct: $0.filter(\.verdict.isCorrect).count) }
+        let coverage = try PassAtK.curve(counts, ks: ks)
+        let flopsAtK = flopsPerK(samples: samples, ks: ks)
+        var curves = [try curve("coverage (pass@k)", .coverage, coverage, bootstrap: bootstrap, flops: flopsAtK)]
+
+        // Selection: majority vote over equivalent answers; best-of-N by mean log-probability.
+        let outcomes = samples.map { problemSamples in
+            let keys = Self.answerClasses(problemSamples.map(\.verdict), verifier: configuration.verifier)
+            return zip(problemSamples, keys).map { record, key in
+                SampleOutcome(answer: key, isCorrect: record.verdict.isCorrect, score: record.completion.meanLogprob)
+            }
+        }
+        let majority: MetricCurve
+        do {
+            majority = try VoteEstimator.curve(outcomes, method: .majorityVote, ks: ks, estimation: .exact)
+        } catch {
+            majority = try VoteEstimator.curve(outcomes, method: .majorityVote, ks: ks, estimation: .monteCarlo())
+            notes.append("maj@k is a Monte Carlo estimate (100 subsets per k): \(error)")
+        }
+        curves.append(try curve("majority vote (maj@k)", .majority, majority, bootstrap: bootstrap, flops: flopsAtK))
+        if outcomes.allSatisfy({ $0.allSatisfy { $0.score != nil } }) {
+            let best = try VoteEstimator.curve(outcomes, method: .bestOfN, ks: ks, estimation: .exact)
+            curves.append(try curve("best-of-N by mean log-probability", .bestOfN, best, bootstrap: bootstrap, flops: flopsAtK))
+        } else {
+            notes.append("No best-of-N curve: the backend reported no log-probabilities for some samples.")
+        }
+
+        // The scaling law, fitted where coverage is neither 0 nor 1 everywhere.
+        var fit: ScalingFit?
+        do {
+            let law = try ScalingLawFit.fit(counts)
+            fit = ScalingFit(a: law.a, b: law.b, rSquared: law.rSquared, rootMeanSquareError: law.rootMeanSquareError,
+                             targets: try coverageTargets.map { target in
+                                 CoverageTarget(target: target, k: try law.samplesNeeded(forCoverage: target).samples.map(Double.init))
+                             })
+        } catch {
+            notes.append("No scaling-law fit: \(error)")
+        }
+
+        let promptTokens = samples.reduce(0) { $0 + ($1.first?.completion.promptTokens ?? 0) }
+        let completionTokens = samples.reduce(0) { $0 + $1.reduce(0) { $0 + $1.completion.completionTokens } }
+        let seconds = samples.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1.completion.seconds } }
+        let cost = Cost(promptTokens: promptTokens, completionTokens: completionTokens, seconds: seconds,
+                        flops: flopsAtK?[n], dollars: price.map { $0.dollars(promptTokens: promptTokens * n, completionTokens: completionTokens) })
+        let solveRates = try PassAtK.solveRates(counts)
+        let c = configuration
+        return RunReport(
+            id: runID, label: "\(c.model) · \(c.dataset) · \(c.promptTemplate)", model: c.model, dataset: c.dataset,
+            configuration: [
+                "temperature": String(c.sampling.temperature), "max tokens": String(c.sampling.maxTokens),
+                "top-p": c.sampling.topP.map { String($0) } ?? "-", "top-k": c.sampling.topK.map { String($0) } ?? "-",
+                "prompt template": c.promptTemplate, "backend": c.backend, "verifier": c.verifier, "seed": String(c.seed),
+            ],
+            problemCount: samples.count, samplesPerProblem: n, curves: curves, solveRates: solveRates,
+            fit: fit, cost: cost, notes: notes)
+    }
+
+    private func curve(_ name: String, _ kind: CurveKind, _ metric: MetricCurve, bootstrap: Bootstrap,
+                       flops: [Int: Double]?) throws -> Curve {
+        let intervals = try bootstrap.intervals(metric)
+        return Curve(name: name, kind: kind, points: metric.ks.indices.map { i in
+            CurvePoint(k: metric.ks[i], value: metric.mean[i], lower: intervals[i].lower, upper: intervals[i].upper,
+                       flops: flops?[metric.ks[i]])
+        })
+    }
+
+    /// FLOPs spent to reach budget k: each problem's prompt once, plus k samples of its
+    /// mean completion length (METHODS.md §1(a)6); the context length in the attention
+    /// term is the mean prompt + completion length.
+    private func flopsPerK(samples: [[SampleRecord]], ks: [Int]) -> [Int: Double]? {
+        guard let shape = modelShape else { return nil }
+        let tokens = samples.flatMap { $0.map { $0.completion.promptTokens + $0.completion.completionTokens } }
+        let context = tokens.isEmpty ? 1 : tokens.reduce(0, +) / tokens.count
+        let model = CostModel(shape: shape, contextLength: context)
+        var out: [Int: Double] = [:]
+        for k in ks + [samples.map(\.count).min() ?? 0] {
+            out[k] = model.cost(samples.map { s in
+                let meanDecoded = Double(s.reduce(0) { $0 + $1.completion.completionTokens }) / Double(max(s.count, 1))
+                return ProblemUsage(promptTokens: s.first?.completion.promptTokens ?? 0, completions: k,
+                                    decodedTokens: Int((meanDecoded * Double(k)).rounded()))
+            }).flops
+        }
+        return out
+    }
+
+    /// Groups a problem's answers into classes of equivalent answers.
+    ///
+    /// For the math verifier, two extracted answers are one class when `MathEquivalence`
+    /// says they are equivalent (so "1/2" and "0.5" vote together); otherwise classes are
+    /// the extracted strings with surrounding space trimmed. Samples with nothing
+    /// extracted have no answer and never win a vote.
+    public static func answerClasses(_ verdicts: [Verdict], verifier: String) -> [AnswerKey?] {
+        var representatives: [String] = []
+        return verdicts.map { verdict in
+            guard let raw = verdict.extracted?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { return nil }
+            if let i = representatives.firstIndex(of: raw) { return .integer(i) }
+            if verifier == "math" {
+                let deadline = ContinuousClock.now + .milliseconds(200)
+                if let i = representatives.firstIndex(where: { MathEquivalence.check($0, raw, deadline: deadline) == .passed }) {
+                    return .integer(i)
+                }
+            }
+            representatives.append(raw)
+            return .integer(representatives.count - 1)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import GGUF
+import Metrics
+import ModelHub
+import Report
+import RunStore
+
+/// `quorum report RUN...`: HTML, JSON and CSV of runs' curves, and a table on the terminal.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a self-contained HTML report (plus JSON and CSV) for one or more runs and print a summary table.")
+
+    @Argument(help: "Run ids (see `quorum runs`); a unique prefix is enough. None: every run in the store.")
+    var runs: [String] = []
+
+    @Option(help: "The run store (default: $QUORUM_HOME/runs.sqlite).")
+    var store: String?
+
+    @Option(name: .shortAndLong, help: "The folder to write report.html, report.json and the CSV files to.")
+    var output: String = "reports/latest"
+
+    @Option(help: "Price per million prompt tokens, in dollars (with --completion-price: report money).")
+    var promptPrice: Double?
+
+    @Option(help: "Price per million completion tokens, in dollars.")
+    var completionPrice: Double?
+
+    @Option(help: "Bootstrap resamples for the confidence intervals.")
+    var bootstrap: Int = 1000
+
+    func validate() throws {
+        if (promptPrice == nil) != (completionPrice == nil) {
+            throw ValidationError("Give both --prompt-price and --completion-price, or neither.")
+        }
+        guard bootstrap >= 10 else { throw ValidationError("--bootstrap needs at least 10 resamples.") }
+    }
+
+    func run() throws {
+        let path = store ?? RunStore.defaultPath()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("No run store at \(path). Run `quorum run` first, or pass --store PATH.")
+        }
+        let runStore = try RunStore(path: path)
+        let known = try runStore.runIDs()
+        let ids = try runs.isEmpty ? known : runs.map { prefix in
+            let matches = known.filter { $0.hasPrefix(prefix) }
+            guard matches.count == 1 else {
+                throw ValidationError(matches.isEmpty
+                    ? "No run '\(prefix)' in \(path). `quorum runs` lists them."
+                    : "'\(prefix)' matches several runs (\(matches.joined(separator: ", "))); give more characters.")
+            }
+            return matches[0]
+        }
+        guard !ids.isEmpty else { throw ValidationError("The store \(path) has no runs yet.") }
+        let price = promptPrice.map { TokenPrice(promptDollarsPerMillion: $0, completionDollarsPerMillion: completionPrice ?? 0) }
+        let reports = try ids.map { id in
+            let configuration = try runStore.configuration(ofRun: id)
+            let analysis = RunAnalysis(modelShape: Self.modelShape(configuration.model), price: price, bootstrapResamples: bootstrap)
+            return try analysis.report(runID: id, store: runStore)
+        }
+        let input = ReportInput(title: "Quorum report", generatedAt: Date(), runs: reports)
+        let folder = URL(fileURLWithPath: output)
+        let files = try ReportFiles.write(input, to: folder)
+        print(TerminalTable.render(input, width: 100))
+        print("\nWrote \(files.map(\.lastPathComponent).joined(separator: ", ")) to \(folder.path)")
+    }
+
+    /// The model's shape for FLOPs, from its GGUF metadata; nil for models Quorum
+    /// cannot read (remote models), whose FLOPs are then not reported.
+    static func modelShape(_ model: String) -> ModelShape? {
+        guard let url = try? ModelCache().resolve(model), let file = try? GGUFFile(path: url.path),
+              let arch = file.architecture, let layers = try? file.int("\(arch).block_count"),
+              let width = try? file.int("\(arch).embedding_length") else { return nil }
+        return ModelShape(parameters: Double(file.parameterCount), layers: layers, width: width)
+    }
+}
