@@ -88,6 +88,13 @@ public enum DatasetCatalog {
         throw .unknownDataset(name: name, reason: "\(rootNote)looked for \(candidates.joined(separator: " and ")), which do not exist")
     }
 
+    /// The file `load` would read for `nameOrPath`: the path itself when it exists, else
+    /// the catalog file it names.
+    public static func resolvedPath(_ nameOrPath: String, root: String? = nil) throws(DatasetError) -> String {
+        if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
+        return try resolve(nameOrPath, root: root).path
+    }
+
     /// Loads `nameOrPath`: an existing file, else a catalog name under `root` (or
     /// `defaultRoot`). A catalog name uses its entry's format unless `format` is given.
     public static func load(_ nameOrPath: String, root: String? = nil, format: DatasetFormat? = nil,
