@@ -6,7 +6,7 @@ import Tokenizers
 @Suite struct StreamingDetokenizerTests {
     /// Streaming every golden case token by token gives exactly the text, and no chunk ever holds
     /// U+FFFD (half a character) when the text has none.
-    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json", "spm_goldens.json"])
+    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json", "gpt2_goldens.json", "spm_goldens.json"])
     func streamsWholeCharactersOnly(_ file: String) throws {
         let golden = try GoldenFile.load(file)
         let tokenizer = try golden.tokenizer()

@@ -50,7 +50,7 @@ func expectGoldenIDs(_ golden: GoldenFile, _ tokenizer: Tokenizer, sourceLocatio
         let tokenizer = try golden.tokenizer()
         #expect(tokenizer.kind == .bytePairEncoding)
         #expect(tokenizer.preTokenizer == .smolLM)
-        #expect(golden.cases.count >= 35)
+        #expect(golden.cases.count >= 150)
         expectGoldenIDs(golden, tokenizer)
     }
 
@@ -73,6 +73,13 @@ func expectGoldenIDs(_ golden: GoldenFile, _ tokenizer: Tokenizer, sourceLocatio
         #expect(!tokenizer.addsBOS)
     }
 
+    @Test func gpt2PreTokenizerMatchesTokenizers() throws {
+        let golden = try GoldenFile.load("gpt2_goldens.json")
+        let tokenizer = try golden.tokenizer()
+        #expect(tokenizer.preTokenizer == .gpt2)
+        expectGoldenIDs(golden, tokenizer)
+    }
+
     @Test func sentencePieceMatchesSentencepiece() throws {
         let golden = try GoldenFile.load("spm_goldens.json")
         let tokenizer = try golden.tokenizer()
@@ -88,7 +95,7 @@ func expectGoldenIDs(_ golden: GoldenFile, _ tokenizer: Tokenizer, sourceLocatio
         }
     }
 
-    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json"])
+    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json", "gpt2_goldens.json"])
     func byteLevelDecodeIsLossless(_ file: String) throws {
         let golden = try GoldenFile.load(file)
         let tokenizer = try golden.tokenizer()
