@@ -30,6 +30,7 @@ SPECIALS = {
     "smollm2": ("<|im_start|>", "<|im_end|>"),
     "llama3": ("<|begin_of_text|>", "<|eot_id|>"),
     "llama3_1": ("<|begin_of_text|>", "<|eot_id|>"),
+    "llama3_2": ("<|begin_of_text|>", "<|eot_id|>"),
     "qwen2_5": ("", "<|im_end|>"),
     "mistral_v0_1": ("<s>", "</s>"),
     "mistral_v0_3": ("<s>", "</s>"),
@@ -72,7 +73,7 @@ TOOL_CONVERSATION = [
          "function": {"name": "get_weather", "arguments": {"city": "Zürich", "unit": "celsius"}}}]},
     {"role": "tool", "content": "{\"temperature\": 21.5, \"sky\": \"clear\"}", "tool_call_id": "call12345"},
 ]
-TOOL_TEMPLATES = {"llama3_1", "qwen2_5", "mistral_v0_3"}
+TOOL_TEMPLATES = {"llama3_1", "llama3_2", "qwen2_5", "mistral_v0_3"}
 
 # Small templates for the Jinja semantics the chat templates lean on, rendered with this context.
 SNIPPET_CONTEXT = {"xs": [3, 1, 2], "name": "  Quorum  ", "d": {"b": 1, "a": [1, 2.5, None, True]},
@@ -89,6 +90,10 @@ SNIPPETS = {
     "whitespace": "A\n  {% if true %}\n    B\n  {% endif %}\nC\n{%- if true -%}\n  D  \n{%- endif -%}\n  E\n{# comment #}\nF {{- ' G ' -}} H\n{%+ if true %}I{% endif %}",
     "conditionals": "{{ 'yes' if xs else 'no' }}|{{ 'yes' if empty else 'no' }}|{{ empty or 'fallback' }}|{{ xs and 'both' }}|{% if d.b == 1 and not empty %}ok{% elif true %}elif{% else %}else{% endif %}|{{ msgs[0]['role'] }}|{{ msgs[-1].content }}|{{ msgs[1:3] | length }}|{{ d.missing is defined }}|{{ 'b' in d }}",
     "macros_and_set_blocks": "{% macro greet(who, punct='!') %}Hi {{ who }}{{ punct }}{% endmacro %}{{ greet('you') }} {{ greet('all', punct='?') }}|{% set block %}inside {{ xs | length }}{% endset %}{{ block | upper }}",
+    "raw": "{% raw %}{{ not parsed }} {% if %}{% endraw %}|{{ 1 }}",
+    "loop_extras": "{% for x in xs %}{{ loop.previtem | default('-') }}>{{ x }}<{{ loop.nextitem | default('-') }} {{ loop.revindex }}{% for y in [10, 20] %}{{ loop.index }}{% endfor %};{% endfor %}",
+    "membership": "{{ 1 in xs }}|{{ 5 not in xs }}|{{ 'b' not in d }}|{{ xs[0] > xs[1] and xs[1] < xs[2] }}|{{ not empty }}|{{ -xs[0] }}|{{ (1, 2)[1] }}|{{ {'k': 'v'}['k'] }}|{{ msgs[0] == msgs[0] }}|{{ msgs[0] != msgs[1] }}",
+    "lstrip_blocks": "  {% if true %}x{% endif %}\n    {%+ if true %}y{% endif %}\n\t{# c #}\nz\n  {{ 'v' }}\n",
     "string_methods": "{{ text.split(',') }}|{{ 'a b  c'.split() }}|{{ text.startswith('a,') }}|{{ text.endswith(('x', 'c')) }}|{{ text.replace(',', ';') }}|{{ '-'.join(xs | map('string') | list) }}|{{ d.get('b') }}|{{ d.get('z', 'none') }}|{{ d.keys() | list }}|{{ 'x'.rstrip() ~ '  y '.lstrip() }}",
 }
 

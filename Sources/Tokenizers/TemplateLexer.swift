@@ -21,19 +21,37 @@ struct TemplateLexer {
     }
 
     private let source: [UInt8]
+    /// Offset of the first byte of each line, for error positions.
+    private let lineStarts: [Int]
     private var i = 0
     private(set) var tokens: [Token] = []
 
     init(_ template: String) {
-        source = Array(template.utf8)
+        // As Jinja's lexer: line endings become "\n" and one trailing newline is dropped
+        // (keep_trailing_newline is off).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(template.utf8.count)
+        var previousWasCarriageReturn = false
+        for b in template.utf8 {
+            if b == 0x0A && previousWasCarriageReturn { previousWasCarriageReturn = false; continue }
+            previousWasCarriageReturn = b == 0x0D
+            bytes.append(b == 0x0D ? 0x0A : b)
+        }
+        if bytes.last == 0x0A { bytes.removeLast() }
+        source = bytes
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+        lineStarts = starts
     }
 
     private func position(_ offset: Int) -> (line: Int, column: Int) {
-        var line = 1, column = 1
-        for b in source[..<min(offset, source.count)] {
-            if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+        // The last line start at or before `offset` (binary search).
+        var low = 0, high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
         }
-        return (line, column)
+        return (low + 1, offset - lineStarts[low] + 1)
     }
 
     private func error(_ message: String, at offset: Int) -> TokenizerError {
