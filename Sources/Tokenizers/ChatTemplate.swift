@@ -37,8 +37,7 @@ public struct RenderedPrompt: Sendable, Equatable {
 /// let prompt = try template.render(messages: [ChatMessage(role: "user", content: "Hi").templateValue],
 ///                                  addGenerationPrompt: true)
 /// ```
-public struct ChatTemplate: @unchecked Sendable {
-    // @unchecked: the syntax tree is immutable after parsing and holds only values.
+public struct ChatTemplate: Sendable {
     public let source: String
     private let nodes: [TemplateNode]
 

@@ -68,7 +68,6 @@ struct TemplateLexer {
 
     mutating func tokenize() throws(TokenizerError) -> [Token] {
         var lineStarting = true
-        var stripNextText = false
         while i < source.count {
             // Find the next tag opening.
             var j = i
@@ -82,10 +81,6 @@ struct TemplateLexer {
             }
             if opening == 0 { j = source.count }
             var text = Array(source[i..<j])
-            if stripNextText {
-                while let f = text.first, Self.isSpace(f) { text.removeFirst() }
-                stripNextText = false
-            }
             if opening != 0 {
                 let sign = j + 2 < source.count ? source[j + 2] : 0
                 if sign == UInt8(ascii: "-") {
@@ -115,7 +110,7 @@ struct TemplateLexer {
                 guard k + 1 < source.count else { throw error("unterminated comment", at: j) }
                 let strip = k > i && source[k - 1] == UInt8(ascii: "-")
                 i = k + 2
-                endedWithNewline = afterTag(strip: strip, trimNewline: true, stripNextText: &stripNextText)
+                endedWithNewline = afterTag(strip: strip, trimNewline: true)
             case UInt8(ascii: "%"):
                 let p = position(j)
                 tokens.append(Token(kind: .blockStart, line: p.line, column: p.column))
@@ -123,22 +118,21 @@ struct TemplateLexer {
                 // `{% raw %}` keeps everything up to `{% endraw %}` as text.
                 if tokens.count >= 2, case .name("raw") = tokens[tokens.count - 1].kind, case .blockStart = tokens[tokens.count - 2].kind {
                     tokens.removeLast(2)
-                    _ = afterTag(strip: strip, trimNewline: true, stripNextText: &stripNextText)
+                    _ = afterTag(strip: strip, trimNewline: true)
                     try lexRaw(from: j)
-                    endedWithNewline = false
                     lineStarting = false
                     continue
                 }
                 let q = position(i)
                 tokens.append(Token(kind: .blockEnd, line: q.line, column: q.column))
-                endedWithNewline = afterTag(strip: strip, trimNewline: true, stripNextText: &stripNextText)
+                endedWithNewline = afterTag(strip: strip, trimNewline: true)
             default:
                 let p = position(j)
                 tokens.append(Token(kind: .variableStart, line: p.line, column: p.column))
                 let strip = try lexExpression(until: "}}")
                 let q = position(i)
                 tokens.append(Token(kind: .variableEnd, line: q.line, column: q.column))
-                endedWithNewline = afterTag(strip: strip, trimNewline: false, stripNextText: &stripNextText)
+                endedWithNewline = afterTag(strip: strip, trimNewline: false)
             }
             lineStarting = endedWithNewline
         }
@@ -149,7 +143,7 @@ struct TemplateLexer {
 
     /// After a tag's closing delimiter: `-` strips the following whitespace; `trim_blocks` drops one
     /// newline. Returns whether what the tag consumed ended with a newline (Jinja's `line_starting`).
-    private mutating func afterTag(strip: Bool, trimNewline: Bool, stripNextText: inout Bool) -> Bool {
+    private mutating func afterTag(strip: Bool, trimNewline: Bool) -> Bool {
         if strip {
             var consumedNewline = false
             while i < source.count && Self.isSpace(source[i]) {
@@ -183,8 +177,7 @@ struct TemplateLexer {
                     if m < source.count && source[m] == UInt8(ascii: "-") { strip = true; m += 1 }
                     guard starts("%}", at: m) else { throw error("expected '%}' after endraw", at: m) }
                     i = m + 2
-                    var ignored = false
-                    _ = afterTag(strip: strip, trimNewline: true, stripNextText: &ignored)
+                    _ = afterTag(strip: strip, trimNewline: true)
                     return
                 }
             }

@@ -1,5 +1,5 @@
 /// The syntax tree of a chat template: the Jinja subset chat templates use.
-indirect enum TemplateNode {
+indirect enum TemplateNode: Sendable {
     case text(String)
     case output(TemplateExpression)
     case conditional(branches: [(condition: TemplateExpression, body: [TemplateNode])], otherwise: [TemplateNode])
@@ -11,7 +11,7 @@ indirect enum TemplateNode {
     case breakLoop, continueLoop
 }
 
-indirect enum TemplateExpression {
+indirect enum TemplateExpression: Sendable {
     case literal(TemplateValue)
     case list([TemplateExpression])
     case dictionary([(TemplateExpression, TemplateExpression)])
