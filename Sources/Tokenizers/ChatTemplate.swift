@@ -104,11 +104,24 @@ public struct ChatTemplate: Sendable {
 extension Tokenizer {
     /// Renders `messages` with this model's own chat template (`tokenizer.chat_template`), with its
     /// BOS/EOS spellings; falls back to ChatML, and says so, when the template is missing or fails.
-    public func renderChat(_ messages: [ChatMessage], addGenerationPrompt: Bool = true,
+    ///
+    /// The result is meant for `encode(text, addSpecial: true)`: when the model adds BOS (or EOS)
+    /// itself, a BOS the template wrote at the start (or an EOS at the end) is removed, so the
+    /// tokens hold it once, as llama.cpp does for templates that print `bos_token`.
+    /// - Parameter template: a template to use instead of the model's own.
+    public func renderChat(_ messages: [ChatMessage], addGenerationPrompt: Bool = true, template: String? = nil,
                            variables: [String: TemplateValue] = [:]) -> RenderedPrompt {
-        ChatTemplate.renderWithFallback(source: chatTemplate, messages: messages.map(\.templateValue),
-                                        addGenerationPrompt: addGenerationPrompt,
-                                        bosToken: bosID.flatMap(tokenText) ?? "", eosToken: eosID.flatMap(tokenText) ?? "",
-                                        variables: variables)
+        let bosText = bosID.flatMap(tokenText) ?? ""
+        let eosText = eosID.flatMap(tokenText) ?? ""
+        var prompt = ChatTemplate.renderWithFallback(source: template ?? chatTemplate, messages: messages.map(\.templateValue),
+                                                     addGenerationPrompt: addGenerationPrompt,
+                                                     bosToken: bosText, eosToken: eosText, variables: variables)
+        if addsBOS && !bosText.isEmpty && prompt.text.hasPrefix(bosText) {
+            prompt.text.removeFirst(bosText.count)
+        }
+        if addsEOS && !eosText.isEmpty && prompt.text.hasSuffix(eosText) {
+            prompt.text.removeLast(eosText.count)
+        }
+        return prompt
     }
 }

@@ -79,6 +79,18 @@ struct ChatTemplateGoldens {
         #expect(tokenizer.encode(prompt.text).first == 1)
     }
 
+    @Test func bosWrittenByTheTemplateIsNotDoubled() throws {
+        // The Llama 3 test vocabulary adds <|begin_of_text|> itself; Llama 3's template prints it too.
+        let tokenizer = try GoldenFile.load("llama3_goldens.json").tokenizer()
+        #expect(tokenizer.addsBOS)
+        let source = try ChatTemplateGoldens.templateSource("llama3")
+        let prompt = tokenizer.renderChat([ChatMessage(role: "user", content: "Hi")], template: source)
+        #expect(prompt.usedFallback == nil)
+        #expect(prompt.text == "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
+        let ids = tokenizer.encode(prompt.text)
+        #expect(ids.first == tokenizer.bosID && ids.dropFirst().first != tokenizer.bosID)
+    }
+
     @Test func unsupportedConstructFallsBackToChatMLAndSaysWhy() throws {
         let source = "{% call foo() %}x{% endcall %}"
         #expect(throws: TokenizerError.templateSyntax(message: "unsupported tag '{% call %}'", line: 1, column: 4)) {
