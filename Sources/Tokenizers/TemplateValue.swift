@@ -213,7 +213,7 @@ extension TemplateValue {
 
     /// Parses JSON text, keeping object keys in order (tool definitions print back as given).
     ///
-    /// - Throws: ``TokenizerError/templateRender(message:line:)`` naming the offset of a syntax error.
+    /// - Throws: ``TokenizerError/invalidJSON(offset:reason:)`` naming the offset of a syntax error.
     public init(json text: String) throws(TokenizerError) {
         var parser = JSONParser(bytes: Array(text.utf8))
         self = try parser.parseDocument()
@@ -244,7 +244,7 @@ private struct JSONParser {
     var i = 0
 
     func fail(_ what: String) -> TokenizerError {
-        .templateRender(message: "invalid JSON at byte \(i): \(what)", line: 0)
+        .invalidJSON(offset: i, reason: what)
     }
 
     mutating func skipSpace() {

@@ -124,7 +124,7 @@ struct ChatTemplateGoldens {
         let value = try TemplateValue(json: #"{"z": 1, "a": [true, null, 2.5, "\u00e9\ud83c\udf55"], "m": {}}"#)
         if case .object(let o) = value { #expect(o.keys == ["z", "a", "m"]) } else { Issue.record("not an object") }
         #expect(value["a"] == [true, nil, 2.5, "é🍕"])
-        #expect(throws: TokenizerError.self) { try TemplateValue(json: "{\"a\": }") }
+        #expect(throws: TokenizerError.invalidJSON(offset: 6, reason: "unexpected character")) { try TemplateValue(json: "{\"a\": }") }
         #expect(throws: TokenizerError.self) { try TemplateValue(json: "[1, 2") }
     }
 }
