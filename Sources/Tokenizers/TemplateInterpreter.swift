@@ -33,6 +33,7 @@ struct TemplateInterpreter {
 
     private var macros: [String: (parameters: [(name: String, defaultValue: TemplateExpression?)], body: [TemplateNode])] = [:]
     private let root: TemplateScope
+    private var macroDepth = 0
 
     init(variables: [String: TemplateValue]) {
         root = TemplateScope(variables)
@@ -224,7 +225,7 @@ struct TemplateInterpreter {
             case "not": return .boolean(!value.isTruthy)
             case "-":
                 switch value {
-                case .integer(let i): return .integer(-i)
+                case .integer(let i): return .integer(0 &- i)
                 case .double(let d): return .double(-d)
                 default: throw .templateRender(message: "bad operand type for unary -: \(value.typeName)", line: line)
                 }
@@ -337,8 +338,10 @@ struct TemplateInterpreter {
         case "*":
             switch (left, right) {
             case (.string(let s), .integer(let n)), (.integer(let n), .string(let s)):
+                try checkSize(s.utf8.count, times: n, line: line)
                 return .string(String(repeating: s, count: max(0, n)))
             case (.array(let a), .integer(let n)), (.integer(let n), .array(let a)):
+                try checkSize(a.count, times: n, line: line)
                 return .array(Array([[TemplateValue]](repeating: a, count: max(0, n)).joined()))
             default: return try arithmetic(op, left, right, unsupported)
             }
@@ -368,12 +371,14 @@ struct TemplateInterpreter {
         case "/": return .double(a / b)
         case "//":
             if let (x, y) = integers {
+                guard !(x == Int.min && y == -1) else { return .integer(Int.min) }
                 let q = x / y
                 return .integer((x % y != 0) && ((x < 0) != (y < 0)) ? q - 1 : q)
             }
             return .double((a / b).rounded(.down))
         case "%":
             if let (x, y) = integers {
+                guard y != -1 else { return .integer(0) }
                 let r = x % y
                 return .integer(r != 0 && (r < 0) != (y < 0) ? r + y : r)
             }
@@ -381,8 +386,13 @@ struct TemplateInterpreter {
             return .double(r != 0 && (r < 0) != (b < 0) ? r + b : r)
         case "**":
             if let (x, y) = integers, y >= 0 {
-                var result = 1
-                for _ in 0..<y { result = result &* x }
+                // Square-and-multiply, wrapping on overflow rather than trapping.
+                var result = 1, base = x, exponent = y
+                while exponent > 0 {
+                    if exponent & 1 == 1 { result = result &* base }
+                    base = base &* base
+                    exponent >>= 1
+                }
                 return .integer(result)
             }
             return .double(pow(a, b))
@@ -393,8 +403,21 @@ struct TemplateInterpreter {
 
     // MARK: Calls
 
+    /// Guards against templates that would build absurdly large values (`'x' * 10**12`).
+    private func checkSize(_ count: Int, times: Int, line: Int) throws(TokenizerError) {
+        let (total, overflow) = count.multipliedReportingOverflow(by: max(0, times))
+        guard !overflow, total <= 10_000_000 else {
+            throw .templateRender(message: "a value of more than 10 million elements", line: line)
+        }
+    }
+
     private mutating func callMacro(_ name: String, _ macro: (parameters: [(name: String, defaultValue: TemplateExpression?)], body: [TemplateNode]),
                                     _ args: [TemplateValue], _ kwargs: [(String, TemplateValue)], line: Int) throws(TokenizerError) -> TemplateValue {
+        guard macroDepth < 64 else {
+            throw .templateRender(message: "macro '\(name)' calls itself more than 64 deep", line: line)
+        }
+        macroDepth += 1
+        defer { macroDepth -= 1 }
         let scope = TemplateScope(parent: root)
         for (index, parameter) in macro.parameters.enumerated() {
             if index < args.count {
@@ -428,6 +451,8 @@ struct TemplateInterpreter {
             }
             let (start, stop, step) = ints.count == 1 ? (0, ints[0], 1) : (ints[0], ints[1], ints.count == 3 ? ints[2] : 1)
             guard step != 0 else { throw .templateRender(message: "range() step must not be zero", line: line) }
+            let span = step > 0 ? Double(stop) - Double(start) : Double(start) - Double(stop)
+            try checkSize(Int(max(0, min(span / Double(step.magnitude), 1e15))), times: 1, line: line)
             return .array(stride(from: start, to: stop, by: step).map { .integer($0) })
         case "strftime_now":
             return .string(Self.formatNow(args.first?.text ?? "%Y-%m-%d"))
@@ -579,9 +604,10 @@ struct TemplateInterpreter {
         case "int":
             switch value {
             case .integer: return value
-            case .double(let d): return .integer(Int(d))
+            case .double(let d): return .integer(Int(exactly: d.rounded(.towardZero)) ?? 0)
             case .boolean(let b): return .integer(b ? 1 : 0)
-            case .string(let s): return .integer(Int(s.trimmingSpaces()) ?? Double(s.trimmingSpaces()).map { Int($0) } ?? 0)
+            case .string(let s):
+                return .integer(Int(s.trimmingSpaces()) ?? Double(s.trimmingSpaces()).flatMap { Int(exactly: $0.rounded(.towardZero)) } ?? 0)
             default: return .integer(0)
             }
         case "float":
@@ -591,7 +617,7 @@ struct TemplateInterpreter {
             }
         case "abs":
             switch value {
-            case .integer(let i): return .integer(abs(i))
+            case .integer(let i): return .integer(i == Int.min ? i : abs(i))
             case .double(let d): return .double(abs(d))
             default: throw .templateRender(message: "abs needs a number, got a \(value.typeName)", line: line)
             }

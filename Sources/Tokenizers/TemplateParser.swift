@@ -34,6 +34,7 @@ struct TemplateParser {
     typealias Token = TemplateLexer.Token
     private let tokens: [Token]
     private var p = 0
+    private var depth = 0
 
     init(tokens: [Token]) { self.tokens = tokens }
 
@@ -96,6 +97,9 @@ struct TemplateParser {
     /// Parses nodes until a block tag whose name is in `terminators` (returned, with `p` on its name)
     /// or the end of the template (nil).
     private mutating func parseBody(until terminators: Set<String>) throws(TokenizerError) -> ([TemplateNode], String?) {
+        guard depth < 200 else { throw error("blocks nested more than 200 deep") }
+        depth += 1
+        defer { depth -= 1 }
         var nodes: [TemplateNode] = []
         while true {
             let token = current
@@ -233,6 +237,10 @@ struct TemplateParser {
     // MARK: Expressions
 
     mutating func parseExpression() throws(TokenizerError) -> TemplateExpression {
+        // Nesting is bounded so a hostile template cannot overflow the stack.
+        guard depth < 200 else { throw error("expressions nested more than 200 deep") }
+        depth += 1
+        defer { depth -= 1 }
         let value = try parseOr()
         guard isName("if") else { return value }
         _ = advance()
@@ -265,6 +273,9 @@ struct TemplateParser {
 
     private mutating func parseNot() throws(TokenizerError) -> TemplateExpression {
         if isName("not") {
+            guard depth < 200 else { throw error("expressions nested more than 200 deep") }
+            depth += 1
+            defer { depth -= 1 }
             let line = advance().line
             return .unary("not", try parseNot(), line: line)
         }
@@ -339,6 +350,9 @@ struct TemplateParser {
 
     private mutating func parseUnaryOperand() throws(TokenizerError) -> TemplateExpression {
         if case .symbol(let s) = current.kind, s == "-" || s == "+" {
+            guard depth < 200 else { throw error("expressions nested more than 200 deep") }
+            depth += 1
+            defer { depth -= 1 }
             let line = advance().line
             return .unary(s, try parseUnaryOperand(), line: line)
         }

@@ -242,6 +242,7 @@ func jsonString(_ s: String) -> String {
 private struct JSONParser {
     let bytes: [UInt8]
     var i = 0
+    var depth = 0
 
     func fail(_ what: String) -> TokenizerError {
         .invalidJSON(offset: i, reason: what)
@@ -266,6 +267,9 @@ private struct JSONParser {
     }
 
     mutating func parseValue() throws(TokenizerError) -> TemplateValue {
+        guard depth < 512 else { throw fail("nested more than 512 deep") }
+        depth += 1
+        defer { depth -= 1 }
         skipSpace()
         guard i < bytes.count else { throw fail("unexpected end") }
         switch bytes[i] {

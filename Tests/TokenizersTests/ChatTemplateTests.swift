@@ -127,4 +127,17 @@ struct ChatTemplateGoldens {
         #expect(throws: TokenizerError.invalidJSON(offset: 6, reason: "unexpected character")) { try TemplateValue(json: "{\"a\": }") }
         #expect(throws: TokenizerError.self) { try TemplateValue(json: "[1, 2") }
     }
+
+    @Test func hostileTemplatesFailCleanly() throws {
+        let render: (String) throws -> String = { try ChatTemplate($0).render(messages: [], addGenerationPrompt: false) }
+        #expect(throws: TokenizerError.self) { try render("{{ 'x' * 10 ** 12 }}") }
+        #expect(throws: TokenizerError.self) { try render("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}") }
+        #expect(throws: TokenizerError.self) { try render("{{ " + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + " }}") }
+        #expect(throws: TokenizerError.self) { try render(String(repeating: "{% if true %}", count: 5000)) }
+        #expect(throws: TokenizerError.self) { try render("{{ range(10 ** 12) | length }}") }
+        #expect(throws: TokenizerError.self) { try TemplateValue(json: String(repeating: "[", count: 100_000)) }
+        // Arithmetic edge cases wrap or saturate instead of trapping.
+        #expect(try render("{{ 2 ** (10 ** 18) }}|{{ -9223372036854775807 - 1 }}") == "0|-9223372036854775808")
+        #expect(try render("{{ (-9223372036854775807 - 1) // -1 }}|{{ 7 % -1 }}|{{ 'nan' | float | int }}") == "-9223372036854775808|0|0")
+    }
 }
