@@ -1,11 +1,10 @@
-/// A binary min-heap ordered by `areInIncreasingOrder`; the merge queues of both BPE flavours.
-struct BinaryHeap<Element> {
+/// A binary min-heap (the smallest element pops first); the merge queues of both BPE flavours.
+/// `Comparable` rather than a comparison closure, so the compiler specialises and inlines `<`.
+struct BinaryHeap<Element: Comparable> {
     private(set) var elements: [Element] = []
-    let areInIncreasingOrder: (Element, Element) -> Bool
 
-    init(areInIncreasingOrder: @escaping (Element, Element) -> Bool) {
-        self.areInIncreasingOrder = areInIncreasingOrder
-    }
+    @inline(__always)
+    private func areInIncreasingOrder(_ a: Element, _ b: Element) -> Bool { a < b }
 
     var isEmpty: Bool { elements.isEmpty }
 

@@ -61,13 +61,12 @@ struct BytePairMerger: Sendable {
         var previous = (0..<n).map { $0 - 1 }
         var next = (0..<n).map { $0 + 1 }
         var alive = [Bool](repeating: true, count: n)
-        struct Candidate { var rank: UInt32; var left: Int32; var leftToken: Int32; var rightToken: Int32; var merged: Int32 }
-        var heap = BinaryHeap<Candidate> { a, b in a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
+        var heap = BinaryHeap<MergeCandidate>()
         func consider(_ left: Int) {
             let right = next[left]
             guard left >= 0, right < n else { return }
             if let v = lookup(symbols[left], symbols[right]) {
-                heap.push(Candidate(rank: UInt32(v >> 32), left: Int32(left), leftToken: symbols[left],
+                heap.push(MergeCandidate(rank: UInt32(v >> 32), left: Int32(left), leftToken: symbols[left],
                                     rightToken: symbols[right], merged: Int32(truncatingIfNeeded: v & 0xFFFF_FFFF)))
             }
         }
@@ -92,5 +91,18 @@ struct BytePairMerger: Sendable {
             p = next[p]
         }
         symbols = out
+    }
+}
+
+/// A pair that could merge: lowest rank first, then leftmost.
+private struct MergeCandidate: Comparable {
+    var rank: UInt32
+    var left: Int32
+    var leftToken: Int32
+    var rightToken: Int32
+    var merged: Int32
+
+    static func < (a: MergeCandidate, b: MergeCandidate) -> Bool {
+        a.rank != b.rank ? a.rank < b.rank : a.left < b.left
     }
 }

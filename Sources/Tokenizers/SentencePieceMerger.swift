@@ -5,8 +5,10 @@
 /// `bpe_model.cc` `Model::Encode` and llama.cpp's `llm_tokenizer_spm_session`.
 struct SentencePieceMerger: Sendable {
     /// Pieces that merging may produce (normal, user-defined and unused tokens, as sentencepiece's
-    /// `pieces_`), keyed by their UTF-8 bytes.
-    let pieces: [[UInt8]: Int32]
+    /// `pieces_`), keyed by their UTF-8 bytes; slices so lookups need no copy of the text.
+    let pieces: [ArraySlice<UInt8>: Int32]
+    /// The longest piece in bytes: longer pairs need no lookup.
+    let longestPiece: Int
     let scores: [Float]
     /// Unused pieces take part in merging but are spelled by the pair that formed them.
     let unused: Set<Int32>
@@ -15,7 +17,17 @@ struct SentencePieceMerger: Sendable {
     let unknownToken: Int32
 
     private struct Symbol { var start: Int; var length: Int; var previous: Int; var next: Int }
-    private struct Candidate { var score: Float; var left: Int; var right: Int; var length: Int }
+    /// A pair that could merge: highest score first, then leftmost.
+    private struct Candidate: Comparable {
+        var score: Float
+        var left: Int
+        var right: Int
+        var length: Int
+
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            a.score != b.score ? a.score > b.score : a.left < b.left
+        }
+    }
 
     func encode(_ text: [UInt8], into output: inout [Int32]) {
         guard !text.isEmpty else { return }
@@ -27,15 +39,16 @@ struct SentencePieceMerger: Sendable {
                                   next: offset + length == text.count ? -1 : symbols.count + 1))
             offset += length
         }
-        var heap = BinaryHeap<Candidate> { a, b in a.score != b.score ? a.score > b.score : a.left < b.left }
+        var heap = BinaryHeap<Candidate>()
         // Pieces formed by merging, remembered so unused ones can be split back (sentencepiece's rev_merge).
-        var formedBy: [[UInt8]: (Int, Int)] = [:]
+        var formedBy: [ArraySlice<UInt8>: (Int, Int)] = [:]
 
         func consider(_ left: Int, _ right: Int) {
             guard left >= 0, right >= 0 else { return }
             let start = symbols[left].start
             let length = symbols[left].length + symbols[right].length
-            let bytes = Array(text[start..<(start + length)])
+            guard length <= longestPiece else { return }
+            let bytes = text[start..<(start + length)]
             guard let id = pieces[bytes] else { return }
             heap.push(Candidate(score: scores[Int(id)], left: left, right: right, length: length))
             if unused.contains(id) { formedBy[bytes] = (left, right) }
@@ -57,7 +70,7 @@ struct SentencePieceMerger: Sendable {
 
         func spell(_ index: Int) {
             let symbol = symbols[index]
-            let bytes = Array(text[symbol.start..<(symbol.start + symbol.length)])
+            let bytes = text[symbol.start..<(symbol.start + symbol.length)]
             if let id = pieces[bytes], !unused.contains(id) {
                 output.append(id)
             } else if let (left, right) = formedBy[bytes] {

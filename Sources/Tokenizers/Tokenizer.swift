@@ -60,7 +60,7 @@ public final class Tokenizer: Sendable {
     private let specialMatcher: SpecialTokenMatcher
     private let bytePairs: BytePairMerger?
     /// Llama 3's `ignore_merges`: a word that is itself a token is used whole.
-    private let wholeWords: [[UInt8]: Int32]
+    private let wholeWords: [ArraySlice<UInt8>: Int32]
     private let sentencePieces: SentencePieceMerger?
 
     /// Builds the tokenizer from a GGUF file's metadata (tensors are not read).
@@ -167,10 +167,10 @@ public final class Tokenizer: Sendable {
                 }
             }
             self.pieces = pieces
-            var whole: [[UInt8]: Int32] = [:]
+            var whole: [ArraySlice<UInt8>: Int32] = [:]
             if pre == .llama3 && ["llama3", "llama-v3", "llama-bpe"].contains(preName) {
-                for (id, piece) in pieces.enumerated() where types[id] == .normal && whole[piece] == nil {
-                    whole[piece] = Int32(id)
+                for (id, piece) in pieces.enumerated() where types[id] == .normal && whole[piece[...]] == nil {
+                    whole[piece[...]] = Int32(id)
                 }
             }
             wholeWords = whole
@@ -184,7 +184,7 @@ public final class Tokenizer: Sendable {
             guard scores.count == tokens.count else {
                 throw .invalidVocabulary(path: path, reason: "\(scores.count) scores for \(tokens.count) tokens")
             }
-            var mergeable: [[UInt8]: Int32] = [:]
+            var mergeable: [ArraySlice<UInt8>: Int32] = [:]
             var unused = Set<Int32>()
             var byteTokens = [Int32](repeating: -1, count: 256)
             var pieces: [[UInt8]] = []
@@ -193,7 +193,7 @@ public final class Tokenizer: Sendable {
                 let bytes = Array(text.utf8)
                 switch types[id] {
                 case .normal, .userDefined, .unused, .undefined:
-                    if mergeable[bytes] == nil { mergeable[bytes] = Int32(id) }
+                    if mergeable[bytes[...]] == nil { mergeable[bytes[...]] = Int32(id) }
                     if types[id] == .unused { unused.insert(Int32(id)) }
                     pieces.append(types[id] == .userDefined ? bytes : Self.unescapeSpaces(bytes))
                 case .byte:
@@ -208,7 +208,8 @@ public final class Tokenizer: Sendable {
                 }
             }
             self.pieces = pieces
-            sentencePieces = SentencePieceMerger(pieces: mergeable, scores: scores, unused: unused,
+            sentencePieces = SentencePieceMerger(pieces: mergeable, longestPiece: mergeable.keys.map(\.count).max() ?? 0,
+                                                 scores: scores, unused: unused,
                                                  byteTokens: byteTokens, unknownToken: Int32(unknownID ?? 0))
             bytePairs = nil
             wholeWords = [:]
@@ -283,7 +284,7 @@ public final class Tokenizer: Sendable {
                 return
             }
             let start = store.count
-            if let whole = wholeWords[Array(word)] {
+            if let whole = wholeWords[word] {
                 store.append(whole)
             } else {
                 merger.encode(word, into: &store)
