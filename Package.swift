@@ -31,7 +31,8 @@ let package = Package(
     products: [
         .executable(name: "quorum", targets: ["QuorumCLI"]),
         .library(name: "Quorum", targets: [
-            "TensorCore", "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
+            "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
+            "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
         ]),
     ],
     dependencies: [
@@ -41,6 +42,10 @@ let package = Package(
         // Engine layer: tensors, files, kernels.
         .target(name: "TensorCore", swiftSettings: commonSettings),
         .target(name: "GGUF", dependencies: ["TensorCore"], swiftSettings: commonSettings),
+        .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: commonSettings),
+        .target(name: "Tokenizers", dependencies: ["GGUF"], swiftSettings: commonSettings),
+        .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels"], swiftSettings: commonSettings),
+        .target(name: "Engine", dependencies: ["Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),
 
         // Scaling layer: problems, verdicts and the pieces that consume them.
         .target(name: "ScalingCore", swiftSettings: commonSettings),
@@ -49,22 +54,30 @@ let package = Package(
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Metrics", swiftSettings: commonSettings),
 
+        // Shared by the test targets: fixture paths, the default model, shared data.
+        .target(name: "TestSupport", dependencies: ["ModelHub"], swiftSettings: commonSettings),
+
         // Front end.
         .executableTarget(
             name: "QuorumCLI",
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
+                "Tokenizers", "Models", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
 
         // Tests (Swift Testing). Tests/Fixtures holds small committed files.
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: commonSettings),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TensorCore"], swiftSettings: commonSettings),
-        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF"], swiftSettings: commonSettings),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore"], swiftSettings: commonSettings),
-        .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore"], swiftSettings: commonSettings),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], swiftSettings: commonSettings),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

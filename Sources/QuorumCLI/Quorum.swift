@@ -9,5 +9,7 @@ struct Quorum: AsyncParsableCommand {
         abstract: "Spend inference-time compute on language models and measure what it buys.",
         version: "0.1.0",
         subcommands: [
+            DemoCommand.self,
+            ModelCommand.self,
         ])
 }

@@ -1,0 +1,1 @@
+// Engine: KV cache, samplers and the generation loop of the embedded backend.

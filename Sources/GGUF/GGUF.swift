@@ -1,1 +1,0 @@
-// GGUF: memory-mapped reader and writer for GGUF v2/v3 files.

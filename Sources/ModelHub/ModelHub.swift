@@ -1,1 +1,0 @@
-// ModelHub: the model cache, named models, pull and checksum.

@@ -1,0 +1,1 @@
+// Models: architectures (llama, qwen2, mistral) read from GGUF, and their forward passes.
