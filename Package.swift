@@ -50,7 +50,8 @@ let package = Package(
         // Scaling layer: problems, verdicts and the pieces that consume them.
         .target(name: "ScalingCore", swiftSettings: commonSettings),
         .target(name: "ModelHub", dependencies: ["GGUF"], swiftSettings: commonSettings),
-        .target(name: "Datasets", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Datasets", dependencies: ["ScalingCore", "CZlib"], swiftSettings: commonSettings),
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Metrics", swiftSettings: commonSettings),
 

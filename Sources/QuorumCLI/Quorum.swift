@@ -11,5 +11,6 @@ struct Quorum: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             ModelCommand.self,
+            DataCommand.self,
         ])
 }
