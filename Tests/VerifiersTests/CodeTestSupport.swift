@@ -57,12 +57,15 @@ enum CodeTestSupport {
         }
     }
 
-    /// Host processes whose real uid lies in [base, base + count): what a run left behind.
+    /// Live host processes whose real uid lies in [base, base + count): what a run left behind.
+    /// Zombies are not counted: bwrap's pid 1 exits after the outer bwrap and is reaped by the
+    /// host's init a moment later; it holds no memory and runs nothing.
     static func hostProcesses(uidBase: UInt32, count: Int) -> [String] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         var found: [String] = []
         for entry in entries where Int(entry) != nil {
             guard let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { continue }
+            if status.contains("State:\tZ") { continue }
             for line in status.split(separator: "\n") where line.hasPrefix("Uid:") {
                 if let uid = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap({ UInt32($0) }),
                    uid >= uidBase, uid < uidBase + UInt32(count) {

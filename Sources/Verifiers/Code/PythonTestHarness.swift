@@ -14,11 +14,14 @@ public enum PythonTestHarness {
     /// threat model in Sandbox.swift for why each step is there.
     static let source = #"""
     # Quorum test harness: run /sandbox/program.py; prove completion with the token from fd 3.
-    import os, sys, _thread, threading, json, builtins
+    import os, sys, _thread, threading, json, builtins, signal
 
     def _main():
         _write, _exit, _get_ident, _type = os.write, os._exit, _thread.get_ident, type
         _dumps, _traceback_of = json.dumps, BaseException.__traceback__.__get__
+        # The program may replace builtins; the harness keeps the originals.
+        _isinstance, _str, _int, _len = isinstance, str, int, len
+        _AssertionError, _SystemExit, _MemoryError, _OSError = AssertionError, SystemExit, MemoryError, OSError
         _stdout_flush, _stderr_flush = sys.__stdout__.flush, sys.__stderr__.flush
         token = os.read(3, 256).strip()
         os.close(3)
@@ -103,20 +106,20 @@ public enum PythonTestHarness {
             number = numbers[-1] if numbers else None
             kind_name = type.__dict__["__name__"].__get__(_type(error))
             try:
-                message = str(error)[:2000]
+                message = _str(error)[:2000]
             except BaseException:
                 message = "(unprintable " + kind_name + ")"
             report = {"type": kind_name, "message": message, "line": number, "code": code_at(number)}
-            if isinstance(error, AssertionError):
+            if _isinstance(error, _AssertionError):
                 report["kind"] = "assertion"
-            elif isinstance(error, SystemExit):
+            elif _isinstance(error, _SystemExit):
                 report["kind"] = "exit"
-            elif isinstance(error, MemoryError):
+            elif _isinstance(error, _MemoryError):
                 report["kind"] = "limit"
                 report["limit"] = "memory"
             else:
                 report["kind"] = "exception"
-                if isinstance(error, OSError) and _type(error.errno) is int:
+                if _isinstance(error, _OSError) and _type(error.errno) is _int:
                     report["errno"] = error.errno
             try:
                 return _dumps(report)
@@ -139,6 +142,9 @@ public enum PythonTestHarness {
             finally:
                 done.release()
 
+        # The program runs in a worker thread, which cannot install signal handlers; with
+        # SIGINT ignored, _thread.interrupt_main() cannot raise in this thread either.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _thread.stack_size(64 << 20)
         record("READY")
         _thread.start_new_thread(worker, ())
@@ -147,7 +153,8 @@ public enum PythonTestHarness {
                 done.acquire()
                 break
             except BaseException:
-                continue   # _thread.interrupt_main() from the program: keep waiting
+                if outcome:   # raised after the worker finished: do not wait on a lock already taken
+                    break
         for flush in (_stdout_flush, _stderr_flush):
             try:
                 flush()

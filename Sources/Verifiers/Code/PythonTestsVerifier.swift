@@ -109,12 +109,12 @@ public struct PythonTestsVerifier: Verifier {
             return Verdict(.failed, detail: "assertion failed\(location)\(message)")
         default:
             switch report.errno.map(Int32.init) {
-            case EAGAIN? where result.processLimitHit:
+            case EAGAIN? where result.processLimitHit || report.type == "BlockingIOError":
                 return Verdict(.crashed, detail: "process limit: a fork was refused at \(limits.processes) processes\(location)")
             case EFBIG?:
                 return Verdict(.crashed, detail: "file size limit of \(limits.fileSizeBytes) bytes\(location)")
             case ENOSPC?:
-                return Verdict(.crashed, detail: "disk space limit: /tmp holds \(limits.temporaryBytes) bytes\(location)")
+                return Verdict(.crashed, detail: "disk space limit: a private tmpfs is full (/tmp holds \(limits.temporaryBytes) bytes, /dev/shm \(limits.sharedMemoryBytes))\(location)")
             case EMFILE?, ENFILE?:
                 return Verdict(.crashed, detail: "open files limit of \(limits.openFiles)\(location)")
             default:

@@ -154,6 +154,8 @@ public struct SandboxConfiguration: Sendable, Hashable {
     public var setprivPath: String
     public var prlimitPath: String
     public var shellPath: String
+    /// coreutils' env, which starts the rest of the chain from an empty environment.
+    public var environmentPath: String
 
     public init(limits: SandboxLimits = SandboxLimits(),
                 maxConcurrentRuns: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -161,7 +163,8 @@ public struct SandboxConfiguration: Sendable, Hashable {
                 pythonPath: String = "/usr/bin/python3", extraReadOnlyPaths: [String] = [],
                 sandboxUserBase: UInt32 = 1_900_000_000,
                 bubblewrapPath: String = "/usr/bin/bwrap", setprivPath: String = "/usr/bin/setpriv",
-                prlimitPath: String = "/usr/bin/prlimit", shellPath: String = "/bin/sh") {
+                prlimitPath: String = "/usr/bin/prlimit", shellPath: String = "/bin/sh",
+                environmentPath: String = "/usr/bin/env") {
         self.limits = limits
         self.maxConcurrentRuns = maxConcurrentRuns
         self.controlGroups = controlGroups
@@ -172,6 +175,7 @@ public struct SandboxConfiguration: Sendable, Hashable {
         self.setprivPath = setprivPath
         self.prlimitPath = prlimitPath
         self.shellPath = shellPath
+        self.environmentPath = environmentPath
     }
 }
 
@@ -271,6 +275,7 @@ public final class Sandbox: Sendable {
             ("bubblewrap", configuration.bubblewrapPath, "Install it: apt-get install bubblewrap (0.8 or newer)."),
             ("prlimit", configuration.prlimitPath, "Install util-linux."),
             ("sh", configuration.shellPath, "Install dash or another POSIX shell."),
+            ("env", configuration.environmentPath, "Install coreutils."),
         ] + (dropsPrivileges ? [("setpriv", configuration.setprivPath, "Install util-linux (setpriv).")] : [])
         for (tool, path, hint) in tools where access(path, X_OK) != 0 {
             throw .toolMissing(tool: tool, path: path, hint: hint)
@@ -434,12 +439,18 @@ public final class Sandbox: Sendable {
                                    request: SandboxRequest, sandboxOverhead: Int) -> [String] {
         let joinFiles = group?.joinFiles ?? []
         // Exit 125 if joining fails: bwrap then never reports a child, so this reads as a sandbox error.
-        let script = #"n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@""#
+        // `cd /` and `env -i`: the shell would otherwise export the parent's working
+        // directory as PWD, and bwrap's pid 1 keeps its initial environment in /proc/1/environ.
+        let script = #"n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; "#
+            + #"cd / || exit 125; exec "$@""#
         var arguments = [configuration.shellPath, "-c", script, "sh", "\(joinFiles.count)"] + joinFiles
+        arguments += [configuration.environmentPath, "-i", "PATH=/usr/bin:/bin", "LANG=C.UTF-8"]
         arguments += [configuration.prlimitPath,
                       "--cpu=\(limits.cpuSeconds):\(limits.cpuSeconds + 1)",
                       "--as=\(limits.addressSpaceBytes)",
-                      "--nproc=\(limits.processes + sandboxOverhead)",
+                      // Above the control group's cap, so where both exist the group refuses first
+                      // and says so in pids.events.
+                      "--nproc=\(limits.processes + sandboxOverhead + 2)",
                       "--fsize=\(limits.fileSizeBytes)",
                       "--nofile=\(limits.openFiles)",
                       "--core=0", "--"]
