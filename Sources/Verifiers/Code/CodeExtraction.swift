@@ -5,6 +5,11 @@ public enum CodeExtraction {
     public struct Extracted: Sendable, Hashable {
         public var code: String
         public var fromFence: Bool
+
+        public init(code: String, fromFence: Bool) {
+            self.code = code
+            self.fromFence = fromFence
+        }
     }
 
     /// Languages whose fences count as Python (an unlabelled fence counts too).

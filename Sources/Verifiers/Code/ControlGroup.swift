@@ -117,17 +117,29 @@ struct ControlGroupHierarchy: Sendable {
         return .failure(.controlGroupUnavailable(reason: "no memory and pids controllers are mounted"))
     }
 
+    /// mkdir, replacing an empty group of the same name left by a crashed process whose pid
+    /// was reused (rmdir of a group still holding processes fails, so a live one is never taken).
+    private static func makeDirectory(_ path: String) -> Int32 {
+        if mkdir(path, 0o755) == 0 { return 0 }
+        guard errno == EEXIST, rmdir(path) == 0, mkdir(path, 0o755) == 0 else { return errno }
+        return 0
+    }
+
     /// Creates one run's group with its caps set, ready to be joined.
     func makeGroup(name: String, memoryBytes: Int, processes: Int) throws(SandboxError) -> ControlGroup {
         switch layout {
         case .version1(let memoryBase, let pidsBase):
             let memory = memoryBase + "/" + name, pids = pidsBase + "/" + name
-            let group = ControlGroup(directories: [memory, pids], version: 1)
-            for dir in [memory, pids] where mkdir(dir, 0o755) != 0 {
-                let code = errno
-                group.remove()
-                throw .controlGroupFailed(path: dir, operation: "mkdir", errno: code)
+            var created: [String] = []
+            for dir in [memory, pids] {
+                let code = Self.makeDirectory(dir)
+                if code != 0 {
+                    ControlGroup(directories: created, version: 1).remove()
+                    throw .controlGroupFailed(path: dir, operation: "mkdir", errno: code)
+                }
+                created.append(dir)
             }
+            let group = ControlGroup(directories: created, version: 1)
             var settings = [(memory + "/memory.limit_in_bytes", "\(memoryBytes)"), (pids + "/pids.max", "\(processes)")]
             // With swap accounting, memory+swap gets the same cap so swap cannot stretch it.
             if FileManager.default.fileExists(atPath: memory + "/memory.memsw.limit_in_bytes") {
@@ -137,10 +149,9 @@ struct ControlGroupHierarchy: Sendable {
             return group
         case .version2(let base):
             let dir = base + "/" + name
+            let code = Self.makeDirectory(dir)
+            guard code == 0 else { throw .controlGroupFailed(path: dir, operation: "mkdir", errno: code) }
             let group = ControlGroup(directories: [dir], version: 2)
-            guard mkdir(dir, 0o755) == 0 else {
-                throw .controlGroupFailed(path: dir, operation: "mkdir", errno: errno)
-            }
             var settings = [(dir + "/memory.max", "\(memoryBytes)"), (dir + "/pids.max", "\(processes)")]
             if FileManager.default.fileExists(atPath: dir + "/memory.swap.max") { settings.append((dir + "/memory.swap.max", "0")) }
             try group.apply(settings)

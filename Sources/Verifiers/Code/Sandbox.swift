@@ -256,6 +256,9 @@ public final class Sandbox: Sendable {
     private let hierarchy: ControlGroupHierarchy?
     private let slots: SandboxSlots
     private let runCounter = Atomic<Int>(0)
+    /// Tells the control groups of several sandboxes in one process apart.
+    private let instanceNumber = Sandbox.instanceCounter.wrappingAdd(1, ordering: .relaxed).newValue
+    private static let instanceCounter = Atomic<Int>(0)
     private let dropsPrivileges: Bool
     /// Host paths that are symlinks into /usr on a merged-/usr system (path → link target).
     private let systemLinks: [(String, String)]
@@ -345,7 +348,7 @@ public final class Sandbox: Sendable {
         // The sandbox's own processes: bwrap outside, bwrap's pid 1 inside, the command.
         let sandboxOverhead = 3
         let runNumber = runCounter.wrappingAdd(1, ordering: .relaxed).newValue
-        let group = try hierarchy?.makeGroup(name: "\(getpid())-\(slot)-\(runNumber)", memoryBytes: limits.memoryBytes,
+        let group = try hierarchy?.makeGroup(name: "\(getpid())-\(instanceNumber)-\(slot)-\(runNumber)", memoryBytes: limits.memoryBytes,
                                              processes: limits.processes + sandboxOverhead)
         var parentEnds: [Int32] = []      // closed once the child has them
         var keptEnds: [Int32] = []        // read by supervise (it closes them)
