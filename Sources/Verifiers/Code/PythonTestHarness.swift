@@ -14,11 +14,37 @@ public enum PythonTestHarness {
     /// threat model in Sandbox.swift for why each step is there.
     static let source = #"""
     # Quorum test harness: run /sandbox/program.py; prove completion with the token from fd 3.
-    import os, sys, _thread, threading, json, builtins, signal
+    # Imports are kept to modules already loaded at startup (json and threading would
+    # double the interpreter's start time through re, enum and functools).
+    import os, sys, _thread, builtins, signal
+
+    def _json(report):
+        """A flat dict of str, int and None as one JSON object."""
+        def quote(text):
+            out = []
+            for character in text:
+                code = ord(character)
+                if character in '"\\':
+                    out.append("\\" + character)
+                elif code < 0x20 or 0xD800 <= code < 0xE000:
+                    out.append("\\u%04x" % code)
+                else:
+                    out.append(character)
+            return '"' + "".join(out) + '"'
+        items = []
+        for key, value in report.items():
+            if value is None:
+                encoded = "null"
+            elif type(value) is int:
+                encoded = str(value)
+            else:
+                encoded = quote(str(value))
+            items.append(quote(key) + ": " + encoded)
+        return "{" + ", ".join(items) + "}"
 
     def _main():
         _write, _exit, _get_ident, _type = os.write, os._exit, _thread.get_ident, type
-        _dumps, _traceback_of = json.dumps, BaseException.__traceback__.__get__
+        _dumps, _traceback_of = _json, BaseException.__traceback__.__get__
         # The program may replace builtins; the harness keeps the originals.
         _isinstance, _str, _int, _len = isinstance, str, int, len
         _AssertionError, _SystemExit, _MemoryError, _OSError = AssertionError, SystemExit, MemoryError, OSError
