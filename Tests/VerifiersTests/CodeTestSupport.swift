@@ -32,7 +32,17 @@ enum CodeTestSupport {
         } catch { return .failure(error) }
     }()
 
+    /// For the other small tests (command verifier, output caps): hostile limits, a third uid
+    /// range, so they never show up in the hostile suite's host check.
+    static let unitSandboxResult: Result<Sandbox, SandboxError> = {
+        do throws(SandboxError) {
+            return .success(try Sandbox(configuration: SandboxConfiguration(
+                limits: hostileLimits, maxConcurrentRuns: 2, controlGroups: .required, sandboxUserBase: 1_900_200_000)))
+        } catch { return .failure(error) }
+    }()
+
     static func sandbox() throws -> Sandbox { try sandboxResult.get() }
+    static func unitSandbox() throws -> Sandbox { try unitSandboxResult.get() }
     static func hostileSandbox() throws -> Sandbox { try hostileSandboxResult.get() }
 
     static func humanEval() throws -> [Problem] {

@@ -90,7 +90,7 @@ import Verifiers
             sample = sys.stdin.read().strip()
             sys.exit(0 if sample == os.environ.get("QUORUM_REFERENCE_ANSWER") else 3)
             """
-        let verifier = CommandVerifier(sandbox: try CodeTestSupport.hostileSandbox(), source: source,
+        let verifier = CommandVerifier(sandbox: try CodeTestSupport.unitSandbox(), source: source,
                                        interpreter: ["/usr/bin/python3"])
         let problem = Self.problem(answer: "42")
         #expect(await verifier.verify("42\n", for: problem).outcome == .passed)
@@ -100,7 +100,7 @@ import Verifiers
     }
 
     @Test func commandVerifierRunsScriptsByTheirShebangAndContainsThem() async throws {
-        let sandbox = try CodeTestSupport.hostileSandbox()
+        let sandbox = try CodeTestSupport.unitSandbox()
         let shell = CommandVerifier(sandbox: sandbox, source: "#!/bin/sh\ngrep -q yes\n")
         #expect(await shell.verify("yes please", for: Self.problem(answer: nil)).outcome == .passed)
         #expect(await shell.verify("no", for: Self.problem(answer: nil)).outcome == .failed)
@@ -146,7 +146,7 @@ import Verifiers
     }
 
     @Test func outputIsCappedAndStderrKept() async throws {
-        let sandbox = try CodeTestSupport.hostileSandbox()
+        let sandbox = try CodeTestSupport.unitSandbox()
         let result = try await sandbox.run(SandboxRequest(
             command: ["/usr/bin/python3", "-c", "import sys; sys.stdout.write('x' * 100000); sys.stderr.write('done')"]))
         #expect(result.exitCode == 0)

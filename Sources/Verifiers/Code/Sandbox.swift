@@ -50,8 +50,11 @@
 // raw memory: sys._getframe (answered with ValueError, which the standard library
 // already tolerates), traceback/generator/coroutine frame attributes, settrace and
 // setprofile, sys._current_frames, the gc object walks, ctypes, code object
-// construction, marshal.loads, new audit hooks, and opening any /proc/*/mem. The harness
+// construction, new audit hooks, symlinks, and opening any /proc/*/mem. The harness
 // also makes itself non-dumpable, so a child process cannot read its memory either.
+// The harness keeps its own references to the builtins and functions it uses after the
+// program ran, so monkeypatching them changes nothing, and it ignores SIGINT so
+// _thread.interrupt_main() cannot break its wait.
 //
 // WHAT REMAINS UNPROTECTED
 // - Kernel attack surface: there is no seccomp filter; a kernel exploit reachable from
@@ -65,8 +68,14 @@
 //   `Sandbox.controlGroupSupport` says which case holds.
 // - Disk I/O bandwidth is not limited (only sizes are).
 // - The token proof is in-process: a program that corrupts the interpreter (a memory
-//   safety bug in CPython or a C extension) could forge it. Programs that need signal
-//   handlers, tracing or frame introspection fail under the harness.
+//   safety bug in CPython or a C extension, or crafted bytecode loaded from a .pyc it
+//   wrote to /tmp: marshal cannot be blocked, imports need it) could forge it.
+//   Programs that need signal handlers, tracing or frame introspection fail under the
+//   harness.
+// - bwrap's pid 1 exits just after the outer bwrap and stays a zombie until the host's
+//   init reaps it (it holds no memory and runs nothing).
+// - cgroup v2 support follows the kernel documentation but was only exercised on a
+//   cgroup v1 machine (this project's machines mount v1 controllers).
 // - /usr is visible: anything installed there can be read (it is not the user's data,
 //   but a machine that keeps secrets under /usr would expose them).
 
