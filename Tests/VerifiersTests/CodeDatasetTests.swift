@@ -7,33 +7,34 @@ import Verifiers
 /// verifier that passes them all and fails their empty bodies grades like the
 /// upstream harnesses (HumanEval's `check(candidate)`, MBPP's asserts).
 @Suite struct CodeDatasetTests {
+    /// Grades every (completion, problem) pair and lists the ones whose verdict is not `expected`
+    /// (a `.failed` must also say why).
+    private func mismatches(_ pairs: [(String, Problem)], expected: Verdict.Outcome) async throws -> [String] {
+        let verdicts = await CodeTestSupport.verifyAll(PythonTestsVerifier(sandbox: try CodeTestSupport.sandbox()), pairs)
+        return zip(pairs, verdicts)
+            .filter { $0.1.outcome != expected || (expected == .failed && $0.1.detail == nil) }
+            .map { "\($0.0.1.id): \($0.1.outcome) \($0.1.detail ?? "")" }
+    }
+
     @Test func humanEvalCanonicalSolutionsAllPass() async throws {
         let problems = try CodeTestSupport.humanEval()
         #expect(problems.count == 164)
-        let verifier = PythonTestsVerifier(sandbox: try CodeTestSupport.sandbox())
-        let pairs = problems.map { (($0.metadata["canonical_solution"]?.stringValue ?? ""), $0) }
-        let verdicts = await CodeTestSupport.verifyAll(verifier, pairs)
-        let failures = zip(problems, verdicts).filter { $0.1.outcome != .passed }
-        #expect(failures.isEmpty, "\(failures.count) canonical solutions did not pass: \(failures.prefix(5).map { "\($0.0.id): \($0.1.outcome) \($0.1.detail ?? "")" })")
+        let wrong = try await mismatches(problems.map { ($0.metadata["canonical_solution"]?.stringValue ?? "", $0) }, expected: .passed)
+        #expect(wrong.isEmpty, "\(wrong.count) canonical solutions did not pass: \(wrong.prefix(5))")
     }
 
     @Test func humanEvalPassBodiesAllFail() async throws {
         let problems = try CodeTestSupport.humanEval()
-        let verifier = PythonTestsVerifier(sandbox: try CodeTestSupport.sandbox())
-        let verdicts = await CodeTestSupport.verifyAll(verifier, problems.map { ("    pass\n", $0) })
-        let wrong = zip(problems, verdicts).filter { $0.1.outcome != .failed || $0.1.detail == nil }
-        #expect(wrong.isEmpty, "\(wrong.count) `pass` bodies were not failed: \(wrong.prefix(5).map { "\($0.0.id): \($0.1.outcome) \($0.1.detail ?? "")" })")
+        let wrong = try await mismatches(problems.map { ("    pass\n", $0) }, expected: .failed)
+        #expect(wrong.isEmpty, "\(wrong.count) `pass` bodies were not failed: \(wrong.prefix(5))")
     }
 
     @Test(arguments: [false, true])
     func mbppReferenceSolutionsAllPass(sanitized: Bool) async throws {
         let problems = try CodeTestSupport.mbpp(sanitized: sanitized)
         #expect(problems.count == (sanitized ? 427 : 974))
-        let verifier = PythonTestsVerifier(sandbox: try CodeTestSupport.sandbox())
-        let pairs = problems.map { (($0.metadata["code"]?.stringValue ?? ""), $0) }
-        let verdicts = await CodeTestSupport.verifyAll(verifier, pairs)
-        let failures = zip(problems, verdicts).filter { $0.1.outcome != .passed }
-        #expect(failures.isEmpty, "\(failures.count) MBPP references did not pass: \(failures.prefix(5).map { "\($0.0.id): \($0.1.outcome) \($0.1.detail ?? "")" })")
+        let wrong = try await mismatches(problems.map { ($0.metadata["code"]?.stringValue ?? "", $0) }, expected: .passed)
+        #expect(wrong.isEmpty, "\(wrong.count) MBPP references did not pass: \(wrong.prefix(5))")
     }
 
     @Test func mbppFailureNamesTheFailingTestCase() async throws {

@@ -145,6 +145,16 @@ import Verifiers
         #expect(verdict.detail?.contains("did not start") == true, "\(verdict.detail ?? "")")
     }
 
+    @Test func bubblewrapSetupFailureIsASandboxError() async throws {
+        let sandbox = try Sandbox(configuration: SandboxConfiguration(
+            limits: CodeTestSupport.hostileLimits, maxConcurrentRuns: 1, extraReadOnlyPaths: ["/nonexistent-quorum-path"]))
+        let result = try await sandbox.run(SandboxRequest(command: ["/usr/bin/true"]))
+        #expect(!result.started)
+        let verdict = await PythonTestsVerifier(sandbox: sandbox).verify("def add(a, b):\n    return a + b\n", for: CodeHostileTests.problem)
+        #expect(verdict.outcome == .sandboxError)
+        #expect(verdict.detail?.contains("nonexistent-quorum-path") == true, "\(verdict.detail ?? "")")
+    }
+
     @Test func outputIsCappedAndStderrKept() async throws {
         let sandbox = try CodeTestSupport.unitSandbox()
         let result = try await sandbox.run(SandboxRequest(

@@ -10,7 +10,8 @@
 //
 // Every run goes through this chain, each link exec'ing the next:
 //   /bin/sh       (as root) writes its own pid into the run's control groups, so the
-//                 whole run is charged to them, then execs
+//                 whole run is charged to them, changes to /, then execs
+//   env -i        which starts the rest from an empty environment (PATH, LANG only)
 //   prlimit       sets per-process rlimits: CPU seconds (soft: SIGXCPU, hard: SIGKILL),
 //                 address space, processes of the user, file size, open files, no core
 //   setpriv       (only when started as root) drops to an unprivileged host uid that is
@@ -21,6 +22,8 @@
 //                 net, ipc, uts, cgroup) and forbids nested user namespaces; the program
 //                 runs as uid/gid 65534 inside with no capabilities, in a new session
 //                 (no terminal injection), and dies with its parent.
+//   /bin/sh       (inside) writes one byte on fd 5, the proof that bwrap's setup
+//                 succeeded, closes it and execs the command.
 //
 // What the program sees: /usr read-only (with /usr/local hidden) and the /bin, /lib,
 // /lib64, /sbin links; a fresh /proc of its own pid namespace (so no host process, and
@@ -230,7 +233,8 @@ public struct SandboxResult: Sendable, Hashable {
     public var memoryLimitHit: Bool
     /// True when the control group refused a fork (the process cap was hit).
     public var processLimitHit: Bool
-    /// True when bwrap reported the sandboxed command started (false means the sandbox itself failed).
+    /// True when the sandbox was set up and the command was about to be exec'd (false means
+    /// bwrap itself failed: a missing path, no user namespaces).
     public var started: Bool
     /// The head of stdout (up to `keptOutputBytes`), and whether more was discarded.
     public var standardOutput: String
@@ -436,7 +440,7 @@ public final class Sandbox: Sendable {
                 exitCode: outcome.launcherSignal == nil ? outcome.exitCode : nil,
                 timedOut: outcome.timedOut, outputLimitHit: outcome.outputLimitHit,
                 memoryLimitHit: hits.memory, processLimitHit: hits.processes,
-                started: outcome.status.text.contains("\"child-pid\""),
+                started: outcome.status.text.hasPrefix("S"),
                 standardOutput: outcome.stdout.text, standardOutputTruncated: outcome.stdout.truncated,
                 standardError: outcome.stderr.text, standardErrorTruncated: outcome.stderr.truncated,
                 resultChannel: outcome.result.text, completionToken: token, elapsedSeconds: outcome.elapsedSeconds)
@@ -490,9 +494,13 @@ public final class Sandbox: Sendable {
                       "--size", "\(limits.sharedMemoryBytes)", "--tmpfs", "/dev/shm",
                       "--size", "\(limits.temporaryBytes)", "--tmpfs", "/tmp"]
         arguments += fileArguments
-        arguments += ["--chdir", "/tmp", "--json-status-fd", "5"]
+        arguments += ["--chdir", "/tmp"]
         if hidesUsrLocal { arguments += ["--remount-ro", "/usr/local"] }
-        arguments += ["--remount-ro", "/dev", "--remount-ro", "/", "--"] + request.command
+        // Inside, a shell writes one byte on fd 5 and closes it before exec'ing the command:
+        // that byte proves bwrap's setup succeeded (its own errors also exit with status 1).
+        let startedScript = #"printf S >&5 && exec 5>&- && exec "$@""#
+        arguments += ["--remount-ro", "/dev", "--remount-ro", "/", "--", "/bin/sh", "-c", startedScript, "sh"]
+            + request.command
         return arguments
     }
 }

@@ -21,6 +21,7 @@ enum SandboxProcess {
         var stdout: Int32
         var stderr: Int32
         var result: Int32?
+        /// The sandbox's started marker (one byte once bwrap's setup succeeded).
         var status: Int32
     }
 
