@@ -3,7 +3,7 @@ import Foundation
 /// The standard benchmark files under a data root laid out like `shared/data`, so a
 /// user can name `gsm8k` or `gsm8k:train` instead of a path.
 ///
-/// The root is `QUORUM_DATA` unless given. Names are `SET` (its default split) or
+/// The root is `QUORUM_DATA` unless given, else `../shared/data` from the current directory. Names are `SET` (its default split) or
 /// `SET:SPLIT`.
 public enum DatasetCatalog {
     /// One known file: where it lives under the root and its format.
@@ -54,22 +54,32 @@ public enum DatasetCatalog {
         return entries.first { $0.name == lowered } ?? entries.first { setName($0.name) == lowered }
     }
 
-    /// The data root: `QUORUM_DATA`, or nil when it is unset or empty.
-    public static var environmentRoot: String? {
-        guard let root = ProcessInfo.processInfo.environment["QUORUM_DATA"], !root.isEmpty else { return nil }
-        return root
+    /// Where the data root is looked for when `QUORUM_DATA` is unset: `../shared/data`
+    /// from the current directory (the repository root in the README's layout).
+    public static let defaultRelativeRoot = "../shared/data"
+
+    /// The data root: `QUORUM_DATA` when set, else `../shared/data` when that folder
+    /// exists, else nil.
+    public static var defaultRoot: String? {
+        if let root = ProcessInfo.processInfo.environment["QUORUM_DATA"], !root.isEmpty { return root }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: defaultRelativeRoot, isDirectory: &isDirectory), isDirectory.boolValue {
+            return defaultRelativeRoot
+        }
+        return nil
     }
 
     /// The file behind a catalog name, checked to exist.
     ///
-    /// - Parameter root: the data root; nil uses `QUORUM_DATA`.
+    /// - Parameter root: the data root; nil uses `defaultRoot` (`QUORUM_DATA` or `../shared/data`).
     /// - Throws: `DatasetError.unknownDataset` saying which name or file was looked for.
     public static func resolve(_ name: String, root: String? = nil) throws(DatasetError) -> (path: String, entry: Entry) {
         guard let entry = entry(named: name) else {
             throw .unknownDataset(name: name, reason: "not a file, and not a known data set name (known: \(names.joined(separator: ", ")))")
         }
-        guard let root = root ?? environmentRoot else {
-            throw .unknownDataset(name: name, reason: "QUORUM_DATA is not set, so there is no data root to find \(entry.relativePath) in")
+        guard let root = root ?? defaultRoot else {
+            let here = FileManager.default.currentDirectoryPath
+            throw .unknownDataset(name: name, reason: "QUORUM_DATA is not set and \(defaultRelativeRoot) (from \(here)) does not exist, so there is no data root to find \(entry.relativePath) in")
         }
         let path = (root as NSString).appendingPathComponent(entry.relativePath)
         guard FileManager.default.fileExists(atPath: path) else {
@@ -79,7 +89,7 @@ public enum DatasetCatalog {
     }
 
     /// Loads `nameOrPath`: an existing file, else a catalog name under `root` (or
-    /// `QUORUM_DATA`). A catalog name uses its entry's format unless `format` is given.
+    /// `defaultRoot`). A catalog name uses its entry's format unless `format` is given.
     public static func load(_ nameOrPath: String, root: String? = nil, format: DatasetFormat? = nil,
                             skipInvalid: Bool = false) throws(DatasetError) -> Dataset {
         if FileManager.default.fileExists(atPath: nameOrPath) {

@@ -1,4 +1,3 @@
-import Foundation
 import ScalingCore
 
 /// The mappings from each upstream benchmark's records into `Problem`.
@@ -15,18 +14,40 @@ enum UpstreamFormats {
     static func gsm8k(_ record: RecordFields, ordinal: Int, stem: String) throws(DatasetError) -> Problem {
         let question = try record.string("question")
         let answer = try record.string("answer")
-        guard let marker = answer.range(of: "####", options: .backwards) else {
+        guard let marker = lastMarker(in: answer) else {
             throw record.invalid("answer", "no `####` before the final answer")
         }
-        let final = answer[marker.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
-            .replacingOccurrences(of: ",", with: "")
+        let final = String(trimmed(answer[marker.upperBound...]).filter { $0 != "," })
         guard !final.isEmpty else { throw record.invalid("answer", "nothing after the last `####`") }
-        let solution = answer[..<marker.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        let solution = String(trimmed(answer[..<marker.lowerBound]))
         return Problem(
             id: "gsm8k/\(stem)/\(ordinal)",
             prompt: .text(question),
             reference: ProblemReference(answer: final),
             metadata: ["solution": .string(solution)])
+    }
+
+    /// The range of the last `####` in `text`, found by a backward scan of its UTF-8
+    /// (Foundation's `range(of:options:)` bridges through NSString and dominated the
+    /// GSM8K load time).
+    private static func lastMarker(in text: String) -> Range<String.Index>? {
+        let utf8 = text.utf8
+        var run = 0
+        var index = utf8.endIndex
+        while index > utf8.startIndex {
+            utf8.formIndex(before: &index)
+            run = utf8[index] == UInt8(ascii: "#") ? run + 1 : 0
+            if run == 4 { return index..<utf8.index(index, offsetBy: 4) }
+        }
+        return nil
+    }
+
+    /// `text` without leading and trailing whitespace (as Python's `str.strip()`).
+    private static func trimmed(_ text: Substring) -> Substring {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return text[first...last]
     }
 
     /// MATH / MATH-500: `unique_id` (`test/precalculus/807.json`) is the id.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Datasets
-import Foundation
 
 /// `quorum data`: look at data set files before spending compute on them.
 struct DataCommand: ParsableCommand {
@@ -17,7 +16,7 @@ extension DataCommand {
             abstract: "Print a data set's format, record count, fields and first problem.",
             discussion: """
                 FILE is a path (JSONL, JSON array, or either gzipped) or a catalog name \
-                (\(DatasetCatalog.names.joined(separator: ", "))) looked up under $QUORUM_DATA. \
+                (\(DatasetCatalog.names.joined(separator: ", "))) looked up under $QUORUM_DATA (default ../shared/data). \
                 Formats: \(DatasetFormat.allCases.map(\.name).joined(separator: ", ")); \
                 docs/DATA_FORMAT.md describes them.
                 """)
@@ -25,7 +24,7 @@ extension DataCommand {
         @Argument(help: "The data file, or a catalog name such as gsm8k:train.")
         var file: String
 
-        @Option(help: "The record format (\(DatasetFormat.allCases.map(\.name).joined(separator: ", "))), instead of detecting it.")
+        @Option(help: "The record format, instead of detecting it from the first record.")
         var format: DatasetFormat?
 
         @Flag(help: "Skip invalid records and report how many were skipped.")
@@ -39,7 +38,7 @@ extension DataCommand {
                 let dataset = try DatasetCatalog.load(file, format: format, skipInvalid: skipInvalid)
                 print(dataset.inspectionReport(firstProblemAsJSON: json))
             } catch {
-                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                printError("error: \(error.description)")
                 throw ExitCode.failure
             }
         }

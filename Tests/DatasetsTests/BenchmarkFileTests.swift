@@ -21,7 +21,7 @@ import Testing
 
     @Test(arguments: expected.map(\.name))
     func loadsWithTheReadmeCount(name: String) throws {
-        let root = try TestSupport.requireDataRoot()
+        let root = try DatasetTestFiles.requireDataRoot()
         let expectation = try #require(Self.expected.first { $0.name == name })
         let entry = try #require(DatasetCatalog.entry(named: name))
         let path = (root as NSString).appendingPathComponent(entry.relativePath)
@@ -50,7 +50,7 @@ import Testing
     static func pythonReference(root: String) throws -> [String: [ReferenceRecord]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestSupport.fixture("reference_mapping.py"), root]
+        process.arguments = ["python3", DatasetTestFiles.fixture("reference_mapping.py"), root]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func everyRecordMatchesThePythonReference() throws {
-        let root = try TestSupport.requireDataRoot()
+        let root = try DatasetTestFiles.requireDataRoot()
         let reference = try Self.pythonReference(root: root)
         #expect(reference.keys.sorted() == Self.expected.map(\.name).sorted())
         for (name, records) in reference {
@@ -87,7 +87,7 @@ import Testing
 
     /// Values stated in shared/data/README.md, checked directly.
     @Test func readmeExamples() throws {
-        let root = try TestSupport.requireDataRoot()
+        let root = try DatasetTestFiles.requireDataRoot()
         let gsm8k = try DatasetCatalog.load("gsm8k", root: root)
         #expect(gsm8k.problems[0].reference.answer == "18")   // "#### 18" in the README
         #expect(gsm8k.problems[0].metadata["solution"]?.stringValue?.hasSuffix("every day at the farmer\u{2019}s market.") == true)
@@ -104,7 +104,7 @@ import Testing
 
     /// MBPP full's test_setup_code is rare but real; it must land in `setup`.
     @Test func mbppSetupAndSplits() throws {
-        let root = try TestSupport.requireDataRoot()
+        let root = try DatasetTestFiles.requireDataRoot()
         let mbpp = try DatasetCatalog.load("mbpp", root: root)
         #expect(mbpp.problems.filter { !($0.reference.tests?.setup.isEmpty ?? true) }.count == 2)
         let splits = Dictionary(grouping: mbpp.problems) { $0.metadata["split"]?.stringValue ?? "none" }.mapValues(\.count)

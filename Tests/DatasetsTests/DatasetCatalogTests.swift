@@ -6,7 +6,7 @@ import Testing
 /// looked for when they do not.
 @Suite struct DatasetCatalogTests {
     @Test func namesResolveToTheStandardLayout() throws {
-        let root = try TestSupport.requireDataRoot()
+        let root = try DatasetTestFiles.requireDataRoot()
         let cases = [
             ("gsm8k", "gsm8k/test.jsonl"), ("gsm8k:train", "gsm8k/train.jsonl"),
             ("math500", "math500/test.jsonl"), ("humaneval", "humaneval/HumanEval.jsonl.gz"),

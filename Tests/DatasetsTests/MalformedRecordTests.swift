@@ -10,7 +10,7 @@ import Testing
 
     /// The error `load` throws for `text`, or a test failure when it loads.
     func loadError(_ text: String, source: String = "bad.jsonl", format: DatasetFormat? = nil) -> DatasetError? {
-        loadError(bytes: TestSupport.bytes(text), source: source, format: format)
+        loadError(bytes: DatasetTestFiles.bytes(text), source: source, format: format)
     }
 
     func loadError(bytes: [UInt8], source: String = "bad.jsonl", format: DatasetFormat? = nil) -> DatasetError? {
@@ -57,8 +57,8 @@ import Testing
 
     @Test func nonUTF8NamesLineAndByteOffset() throws {
         // Line 2 holds a Latin-1 "é" (0xE9) where UTF-8 needs two bytes.
-        let first = TestSupport.bytes(gsm8kLine + "\n")
-        let second = TestSupport.bytes(#"{"question": "Caf"#) + [0xE9] + TestSupport.bytes(#####"?", "answer": "#### 1"}"#####)
+        let first = DatasetTestFiles.bytes(gsm8kLine + "\n")
+        let second = DatasetTestFiles.bytes(#"{"question": "Caf"#) + [0xE9] + DatasetTestFiles.bytes(#####"?", "answer": "#### 1"}"#####)
         let error = try #require(loadError(bytes: first + second))
         let offset = first.count + #"{"question": "Caf"#.utf8.count
         #expect(error == .invalidUTF8(path: "bad.jsonl", line: 2, byteOffset: offset))
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func nonUTF8InAJSONArrayNamesItsLine() throws {
-        let bytes = TestSupport.bytes("[\n" + gsm8kLine + ",\n") + [0xFF] + TestSupport.bytes("\n]")
+        let bytes = DatasetTestFiles.bytes("[\n" + gsm8kLine + ",\n") + [0xFF] + DatasetTestFiles.bytes("\n]")
         let error = try #require(loadError(bytes: bytes, source: "bad.json"))
         #expect(error == .invalidUTF8(path: "bad.json", line: 3, byteOffset: bytes.count - 3))
     }
@@ -134,17 +134,19 @@ import Testing
             "",
             #####"{"question": "Q6", "answer": "#### -7"}"#####,
         ].joined(separator: "\n")
-        let dataset = try Dataset.load(bytes: TestSupport.bytes(text), source: "data/test.jsonl", skipInvalid: true)
+        let latin1Line: [UInt8] = DatasetTestFiles.bytes("\n{\"question\": \"Caf") + [0xE9] + DatasetTestFiles.bytes("\", \"answer\": \"#### 2\"}")
+        let dataset = try Dataset.load(bytes: DatasetTestFiles.bytes(text) + latin1Line, source: "data/test.jsonl", skipInvalid: true)
         #expect(dataset.problems.map(\.id) == ["gsm8k/test/0", "gsm8k/test/2", "gsm8k/test/4"])
         #expect(dataset.problems.map(\.reference.answer) == ["4", "1234", "-7"])
-        #expect(dataset.skipped.count == 2)
+        #expect(dataset.skipped.count == 3)
         #expect(dataset.skipped.map(\.message).allSatisfy { $0.hasPrefix("data/test.jsonl:line ") })
-        #expect(dataset.inspectionReport().contains("skipped:  2 invalid records"))
+        if case .invalidUTF8(_, line: 7, _) = dataset.skipped.last {} else { Issue.record("line 7 should be skipped as non-UTF-8") }
+        #expect(dataset.inspectionReport().contains("skipped:  3 invalid records"))
     }
 
     @Test func skipInvalidWithNothingValidSaysSo() throws {
         do {
-            _ = try Dataset.load(bytes: TestSupport.bytes("{\n{\n"), source: "x.jsonl", skipInvalid: true)
+            _ = try Dataset.load(bytes: DatasetTestFiles.bytes("{\n{\n"), source: "x.jsonl", skipInvalid: true)
             Issue.record("expected an error")
         } catch {
             guard case .noValidRecords(path: "x.jsonl", skipped: 2, _) = error else {
@@ -173,7 +175,7 @@ import Testing
     }
 
     @Test func truncatedGzipIsReported() throws {
-        let path = TestSupport.fixture("truncated.jsonl.gz")
+        let path = DatasetTestFiles.fixture("truncated.jsonl.gz")
         do {
             _ = try Dataset.load(path: path)
             Issue.record("expected an error")

@@ -28,20 +28,20 @@ import Testing
     }
 
     @Test func documentedExampleLoads() throws {
-        let dataset = try Dataset.load(path: TestSupport.fixture("tasks.jsonl"))
+        let dataset = try Dataset.load(path: DatasetTestFiles.fixture("tasks.jsonl"))
         #expect(dataset.format == .quorum)
         #expect(dataset.problems == expectedProblems())
         #expect(dataset.fieldNames == ["answer", "id", "messages", "metadata", "prompt", "tests"])
     }
 
     @Test func gzippedCopyLoadsTheSame() throws {
-        let dataset = try Dataset.load(path: TestSupport.fixture("tasks.jsonl.gz"))
+        let dataset = try Dataset.load(path: DatasetTestFiles.fixture("tasks.jsonl.gz"))
         #expect(dataset.compressed)
         #expect(dataset.problems == expectedProblems())
     }
 
     @Test func gzipMembersConcatenate() throws {
-        let gz = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestSupport.fixture("tasks.jsonl.gz"))))
+        let gz = try [UInt8](Data(contentsOf: URL(fileURLWithPath: DatasetTestFiles.fixture("tasks.jsonl.gz"))))
         // `cat a.gz a.gz` is a valid gzip file holding the text twice; the second
         // copy repeats every id, so each of its records is a skipped duplicate.
         let dataset = try Dataset.load(bytes: gz + gz, source: "twice.jsonl.gz", skipInvalid: true)
@@ -52,7 +52,7 @@ import Testing
 
     @Test func answerNumbersKeepTheirShortestForm() throws {
         let text = #"{"id": 1, "prompt": "p", "answer": 0.5}"# + "\n" + #"{"id": 2, "prompt": "p", "answer": -3}"#
-        let dataset = try Dataset.load(bytes: TestSupport.bytes(text), source: "t.jsonl")
+        let dataset = try Dataset.load(bytes: DatasetTestFiles.bytes(text), source: "t.jsonl")
         #expect(dataset.problems.map(\.id) == ["1", "2"])
         #expect(dataset.problems.map(\.reference.answer) == ["0.5", "-3"])
     }
@@ -60,7 +60,7 @@ import Testing
     /// JSON escapes decode per RFC 8259 (`\u00e9` is é; a surrogate pair is one emoji).
     @Test func jsonEscapesDecode() throws {
         let text = #"{"id": "e", "prompt": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \t\n", "metadata": {"n": [1.5e2, -0, true, null]}}"#
-        let problem = try #require(try Dataset.load(bytes: TestSupport.bytes(text), source: "t.jsonl").problems.first)
+        let problem = try #require(try Dataset.load(bytes: DatasetTestFiles.bytes(text), source: "t.jsonl").problems.first)
         #expect(problem.prompt == .text("caf\u{E9} \u{1F600} \"q\" \\ / \t\n"))
         #expect(problem.metadata["n"] == .array([.number(150), .number(0), .bool(true), .null]))
     }
@@ -68,28 +68,28 @@ import Testing
     @Test func promptAndMessagesTogetherIsAnError() throws {
         let text = #"{"id": "x", "prompt": "p", "messages": [{"role": "user", "content": "c"}]}"#
         #expect(throws: DatasetError.invalidValue(path: "t.jsonl", location: .line(1), field: "messages", reason: "give `prompt` or `messages`, not both")) {
-            try Dataset.load(bytes: TestSupport.bytes(text), source: "t.jsonl")
+            try Dataset.load(bytes: DatasetTestFiles.bytes(text), source: "t.jsonl")
         }
     }
 
     @Test func messageWithoutContentNamesTheMessage() throws {
         let text = #"{"id": "x", "messages": [{"role": "user", "content": "c"}, {"role": "assistant"}]}"#
         #expect(throws: DatasetError.invalidValue(path: "t.jsonl", location: .line(1), field: "messages[1]", reason: "no `content`")) {
-            try Dataset.load(bytes: TestSupport.bytes(text), source: "t.jsonl")
+            try Dataset.load(bytes: DatasetTestFiles.bytes(text), source: "t.jsonl")
         }
     }
 
     @Test func misspelledFieldIsNotDroppedSilently() throws {
         let text = #"{"id": "x", "prompt": "p", "anwser": "4"}"#
         #expect(throws: DatasetError.unknownField(path: "t.jsonl", location: .line(1), field: "anwser")) {
-            try Dataset.load(bytes: TestSupport.bytes(text), source: "t.jsonl")
+            try Dataset.load(bytes: DatasetTestFiles.bytes(text), source: "t.jsonl")
         }
     }
 
     @Test func metadataMustBeAnObject() throws {
         let text = #"{"id": "x", "prompt": "p", "metadata": "easy"}"#
         #expect(throws: DatasetError.wrongType(path: "t.jsonl", location: .line(1), field: "metadata", expected: "an object", found: "a string")) {
-            try Dataset.load(bytes: TestSupport.bytes(text), source: "t.jsonl")
+            try Dataset.load(bytes: DatasetTestFiles.bytes(text), source: "t.jsonl")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ModelHub
+import ScalingCore
 import TestSupport
 import Testing
 
