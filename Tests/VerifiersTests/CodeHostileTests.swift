@@ -398,7 +398,13 @@ let hostileCases: [HostileCase] = [
         if let phrase = hostile.detail {
             #expect(verdict.detail?.contains(phrase) == true, "\(hostile.name): detail \(verdict.detail ?? "nil") lacks \(phrase)")
         }
-        let leftovers = CodeTestSupport.hostProcesses(uidBase: CodeTestSupport.hostileUserBase, count: CodeTestSupport.hostileSlots)
+        // A killed process leaves the control group as it starts exiting; give the kernel
+        // a moment to finish tearing it down before calling it a leftover.
+        var leftovers = CodeTestSupport.hostProcesses(uidBase: CodeTestSupport.hostileUserBase, count: CodeTestSupport.hostileSlots)
+        for _ in 0..<30 where !leftovers.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            leftovers = CodeTestSupport.hostProcesses(uidBase: CodeTestSupport.hostileUserBase, count: CodeTestSupport.hostileSlots)
+        }
         #expect(leftovers.isEmpty, "\(hostile.name) left processes on the host: \(leftovers)")
     }
 
