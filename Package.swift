@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "Datasets", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
     ]
