@@ -33,7 +33,9 @@ import Testing
 
     @Test func missingFileUnderRootNamesWhatWasLookedFor() throws {
         let root = NSTemporaryDirectory() + "quorum-empty-data-root"
-        #expect(throws: DatasetError.unknownDataset(name: "humaneval", reason: "looked for \(root)/humaneval/HumanEval.jsonl.gz, which does not exist")) {
+        // The data root first, then where `quorum data pull` saves files.
+        let pulled = DatasetCatalog.pulledRoot + "/humaneval/HumanEval.jsonl.gz"
+        #expect(throws: DatasetError.unknownDataset(name: "humaneval", reason: "looked for \(root)/humaneval/HumanEval.jsonl.gz and \(pulled), which do not exist")) {
             try DatasetCatalog.load("humaneval", root: root)
         }
     }
