@@ -1,0 +1,79 @@
+/// One matrix product of a group: `output[b * outputStride + r] = Σ_c weight[r, c] · input[b, c] (+ bias[r])`.
+public struct MatrixJob: @unchecked Sendable {
+    public let weight: WeightMatrix
+    /// `[batch × outputStride]` floats; this job fills columns `0..<weight.rows`.
+    public let output: UnsafeMutablePointer<Float>
+    public let outputStride: Int
+    /// `weight.rows` floats added to every output row (qwen2's QKV bias), or nil.
+    public let bias: UnsafePointer<Float>?
+
+    /// `@unchecked Sendable`: the pointers reference memory the model owns for its lifetime
+    /// (mmap weights, scratch), and each task writes disjoint output elements.
+    public init(weight: WeightMatrix, output: UnsafeMutablePointer<Float>, outputStride: Int,
+                bias: UnsafePointer<Float>? = nil) {
+        self.weight = weight
+        self.output = output
+        self.outputStride = outputStride
+        self.bias = bias
+    }
+}
+
+/// Matrix products over quantised weights, batched: each weight row is read and
+/// decoded once per call, then multiplied with every input row. That makes a batch of
+/// B sequences cost one pass over the weights (matrix-matrix), not B passes.
+public enum MatrixMultiply {
+    /// Rows of one matrix handled by one pool task.
+    public static let rowsPerTask = 16
+
+    /// Runs a group of products that share one input (Q, K, V; or gate and up) as
+    /// one pool job, so threads stay busy across the group.
+    ///
+    /// - Parameters:
+    ///   - jobs: products; all have `weight.columns == columns`.
+    ///   - input: `[batch × inputStride]` floats; row b's first `columns` are used.
+    ///   - rowBuffers: one buffer of at least `columns` floats per pool thread, for the
+    ///     decoded weight row.
+    public static func multiply(_ jobs: UnsafeBufferPointer<MatrixJob>, input: UnsafePointer<Float>,
+                                inputStride: Int, batch: Int, pool: WorkerPool,
+                                rowBuffers: UnsafeMutablePointer<Float>, rowBufferStride: Int) {
+        var taskCount = 0
+        for job in jobs { taskCount += (job.weight.rows + rowsPerTask - 1) / rowsPerTask }
+        pool.run(taskCount: taskCount) { task, worker in
+            // Find the job and row range of this task.
+            var remaining = task
+            var jobIndex = 0
+            while true {
+                let tasks = (jobs[jobIndex].weight.rows + rowsPerTask - 1) / rowsPerTask
+                if remaining < tasks { break }
+                remaining -= tasks
+                jobIndex += 1
+            }
+            let job = jobs[jobIndex]
+            let start = remaining * rowsPerTask
+            let end = min(start + rowsPerTask, job.weight.rows)
+            multiplyRows(job, rows: start..<end, input: input, inputStride: inputStride, batch: batch,
+                         rowBuffer: rowBuffers + worker * rowBufferStride)
+        }
+    }
+
+    /// The body of one task: decode each row once, dot it with every input row.
+    @inline(__always)
+    static func multiplyRows(_ job: MatrixJob, rows: Range<Int>, input: UnsafePointer<Float>, inputStride: Int,
+                             batch: Int, rowBuffer: UnsafeMutablePointer<Float>) {
+        let columns = job.weight.columns
+        for row in rows {
+            let decoded: UnsafePointer<Float>
+            if job.weight.type == .f32 {
+                decoded = job.weight.rowPointer(row).assumingMemoryBound(to: Float.self)
+            } else {
+                job.weight.decodeRow(row, into: rowBuffer)
+                decoded = UnsafePointer(rowBuffer)
+            }
+            let bias = job.bias?[row] ?? 0
+            for b in 0..<batch {
+                job.output[b &* job.outputStride &+ row] =
+                    VectorKernels.dot(decoded, input + b &* inputStride, count: columns) + bias
+            }
+        }
+    }
+}
