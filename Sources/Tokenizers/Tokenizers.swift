@@ -1,1 +1,0 @@
-// Tokenizers: byte-level BPE and SentencePiece from GGUF metadata, streaming detokenisation, chat templates.
