@@ -8,6 +8,19 @@ import TensorCore
 /// `block_q4_1` {f16 d, m; u8 qs[16]}, `block_q8_0` {f16 d; i8 qs[32]}; nibble j of
 /// byte i holds weight i (low) or i + 16 (high).
 public enum RowDecoding {
+    /// The portable SIMD decoder (the one non-x86 builds use); tests compare it with
+    /// `decode`, which uses the AVX2 versions on x86-64, and with the reference.
+    public static func decodePortable(_ type: GGMLType, from source: UnsafeRawPointer, count: Int,
+                                      into output: UnsafeMutablePointer<Float>) {
+        switch type {
+        case .f16: decodeF16(source, count, output)
+        case .q4_0: decodeQ4_0(source, count, output)
+        case .q4_1: decodeQ4_1(source, count, output)
+        case .q8_0: decodeQ8_0(source, count, output)
+        default: decode(type, from: source, count: count, into: output)
+        }
+    }
+
     /// Decodes `count` weights of type `type` starting at `source` (a whole number of
     /// blocks) into `output`. `type` must be one of `WeightMatrix.supportedTypes`.
     @inline(__always)
@@ -15,11 +28,18 @@ public enum RowDecoding {
                               into output: UnsafeMutablePointer<Float>) {
         switch type {
         case .f32: output.update(from: source.assumingMemoryBound(to: Float.self), count: count)
-        case .f16: decodeF16(source, count, output)
         case .bf16: decodeBF16(source, count, output)
+#if arch(x86_64)
+        case .f16: decodeF16AVX2(source, count, output)
+        case .q4_0: decodeQ4_0AVX2(source, count, output)
+        case .q4_1: decodeQ4_1AVX2(source, count, output)
+        case .q8_0: decodeQ8_0AVX2(source, count, output)
+#else
+        case .f16: decodeF16(source, count, output)
         case .q4_0: decodeQ4_0(source, count, output)
         case .q4_1: decodeQ4_1(source, count, output)
         case .q8_0: decodeQ8_0(source, count, output)
+#endif
         default:
             // Types without a SIMD decoder (q5_x, k-quants) use the ggml-mirroring reference.
             do { try dequantize(type, from: source, count: count, into: output) } catch {

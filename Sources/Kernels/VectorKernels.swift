@@ -7,9 +7,19 @@ import Darwin
 /// Vector kernels of the transformer forward pass. Each SIMD loop keeps its scalar
 /// tail as the reference form of the computation (as ggml's `vec_dot` does).
 public enum VectorKernels {
-    /// `sum(a[i] * b[i])` over `count` floats.
+    /// `sum(a[i] * b[i])` over `count` floats (AVX2 FMA on x86-64).
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+#if arch(x86_64)
+        dotAVX2(a, b, count: count)
+#else
+        dotPortable(a, b, count: count)
+#endif
+    }
+
+    /// The portable SIMD dot product; its tail loop is the scalar reference.
+    @inline(__always)
+    public static func dotPortable(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         var i = 0

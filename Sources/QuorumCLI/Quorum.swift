@@ -10,5 +10,6 @@ struct Quorum: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ModelCommand.self,
+            GenerateCommand.self,
         ])
 }
