@@ -56,11 +56,30 @@ public enum MatrixMultiply {
         }
     }
 
+    /// Batches up to this size decode weights inside the dot product (no row buffer);
+    /// larger ones decode each row once into the buffer and reuse it. Both give
+    /// bitwise-equal results (see `RowDecoding.dotFused`), so a sequence's logits do
+    /// not depend on the batch it ran in.
+    public static let fusedBatchLimit = 2
+
     /// The body of one task: decode each row once, dot it with every input row.
     @inline(__always)
     static func multiplyRows(_ job: MatrixJob, rows: Range<Int>, input: UnsafePointer<Float>, inputStride: Int,
                              batch: Int, rowBuffer: UnsafeMutablePointer<Float>) {
         let columns = job.weight.columns
+#if arch(x86_64)
+        if batch <= fusedBatchLimit && RowDecoding.hasFusedDot(job.weight.type) {
+            for row in rows {
+                let source = job.weight.rowPointer(row)
+                let bias = job.bias?[row] ?? 0
+                for b in 0..<batch {
+                    job.output[b &* job.outputStride &+ row] =
+                        RowDecoding.dotFused(job.weight.type, source, input + b &* inputStride, columns) + bias
+                }
+            }
+            return
+        }
+#endif
         for row in rows {
             let decoded: UnsafePointer<Float>
             if job.weight.type == .f32 {

@@ -1,5 +1,6 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
+import TensorCore
 
 // AVX2 + FMA + F16C versions of the hot decoders and the float dot product. Swift's
 // generic SIMD integer-to-float conversions are not inlined (a call per vector, with
@@ -80,6 +81,79 @@ extension RowDecoding {
             i &+= 8
         }
         while i < count { output[i] = half(source, i &* 2); i &+= 1 }
+    }
+}
+
+// Fused decode-and-dot: the same operations, in the same order, as `decode…AVX2`
+// followed by `VectorKernels.dotAVX2` (weight j of each 32-block goes to accumulator
+// j / 8, FMA per lane, the same final reduction), so results are bitwise equal to
+// the two-pass path while skipping the store and reload of the decoded row.
+extension RowDecoding {
+    /// Whether `dotFused` handles `type`.
+    static func hasFusedDot(_ type: GGMLType) -> Bool {
+        type == .q4_1 || type == .q8_0 || type == .q4_0
+    }
+
+    @inline(__always)
+    static func reduce(_ a0: __m256, _ a1: __m256, _ a2: __m256, _ a3: __m256) -> Float {
+        let total: SIMD8<Float> = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))
+        return total.sum()
+    }
+
+    /// `Σ_j w_j · x_j` over one row of `type` (one of `hasFusedDot`), `count` a multiple of 32.
+    @inline(__always)
+    static func dotFused(_ type: GGMLType, _ source: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ count: Int) -> Float {
+        let mask = _mm_set1_epi8(0x0F)
+        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
+        var block = source
+        var i = 0
+        switch type {
+        case .q4_1:
+            while i < count {
+                let d = broadcastHalf(block, 0), m = broadcastHalf(block, 2)
+                let bytes = _mm_loadu_si128((block + 4).assumingMemoryBound(to: __m128i.self))
+                let low = _mm_and_si128(bytes, mask)
+                let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
+                let xi = x + i
+                a0 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), d, m), _mm256_loadu_ps(xi), a0)
+                a1 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), d, m), _mm256_loadu_ps(xi + 8), a1)
+                a2 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), d, m), _mm256_loadu_ps(xi + 16), a2)
+                a3 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), d, m), _mm256_loadu_ps(xi + 24), a3)
+                block += 20
+                i &+= 32
+            }
+        case .q4_0:
+            let eight = _mm256_set1_ps(8)
+            while i < count {
+                let d = broadcastHalf(block, 0)
+                let bytes = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
+                let low = _mm_and_si128(bytes, mask)
+                let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
+                let xi = x + i
+                a0 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), eight), d), _mm256_loadu_ps(xi), a0)
+                a1 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), eight), d), _mm256_loadu_ps(xi + 8), a1)
+                a2 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), eight), d), _mm256_loadu_ps(xi + 16), a2)
+                a3 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), eight), d), _mm256_loadu_ps(xi + 24), a3)
+                block += 18
+                i &+= 32
+            }
+        case .q8_0:
+            while i < count {
+                let d = broadcastHalf(block, 0)
+                let a = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
+                let b = _mm_loadu_si128((block + 18).assumingMemoryBound(to: __m128i.self))
+                let xi = x + i
+                a0 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(a)), d), _mm256_loadu_ps(xi), a0)
+                a1 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(a, a))), d), _mm256_loadu_ps(xi + 8), a1)
+                a2 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), d), _mm256_loadu_ps(xi + 16), a2)
+                a3 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(b, b))), d), _mm256_loadu_ps(xi + 24), a3)
+                block += 34
+                i &+= 32
+            }
+        default:
+            preconditionFailure("dotFused: \(type)")
+        }
+        return reduce(a0, a1, a2, a3)
     }
 }
 

@@ -140,3 +140,38 @@ struct MatrixKernelTests {
         }
     }
 }
+
+/// A row's result must not depend on the batch it is computed in: small batches use
+/// the fused decode-and-dot, large ones decode once and reuse the row.
+struct BatchInvarianceTests {
+    @Test(arguments: [GGMLType.q4_1, .q4_0, .q8_0])
+    func fusedAndTwoPassProductsAreBitwiseEqual(_ type: GGMLType) throws {
+        let rows = 40, columns = 128, batch = MatrixMultiply.fusedBatchLimit + 3
+        let data = MatrixKernelTests.randomBlocks(type, weights: rows * columns, seed: 5)
+        let input = (0..<batch * columns).map { Float(($0 * 7) % 17) / 8 - 1 }
+        let pool = WorkerPool(threadCount: 2)
+        let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: 2 * columns)
+        defer { rowBuffers.deallocate() }
+        func product(batchStart: Int, batchCount: Int) throws -> [Float] {
+            var output = [Float](repeating: .nan, count: batchCount * rows)
+            try data.withUnsafeBytes { raw in
+                let matrix = try WeightMatrix(name: "m", type: type, rows: rows, columns: columns, data: raw)
+                output.withUnsafeMutableBufferPointer { out in
+                    let jobs = [MatrixJob(weight: matrix, output: out.baseAddress!, outputStride: rows)]
+                    jobs.withUnsafeBufferPointer { jobs in
+                        input.withUnsafeBufferPointer { x in
+                            MatrixMultiply.multiply(jobs, input: x.baseAddress! + batchStart * columns, inputStride: columns,
+                                                    batch: batchCount, pool: pool, rowBuffers: rowBuffers, rowBufferStride: columns)
+                        }
+                    }
+                }
+            }
+            return output
+        }
+        let together = try product(batchStart: 0, batchCount: batch)
+        for b in 0..<batch {
+            let alone = try product(batchStart: b, batchCount: 1)
+            #expect(Array(together[b * rows ..< (b + 1) * rows]) == alone, "\(type) batch row \(b)")
+        }
+    }
+}
