@@ -32,7 +32,7 @@ let package = Package(
         .executable(name: "quorum", targets: ["QuorumCLI"]),
         .library(name: "Quorum", targets: [
             "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
-            "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
+            "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
         ]),
     ],
     dependencies: [
@@ -49,8 +49,12 @@ let package = Package(
 
         // Scaling layer: problems, verdicts and the pieces that consume them.
         .target(name: "ScalingCore", swiftSettings: commonSettings),
-        .target(name: "ModelHub", dependencies: ["GGUF"], swiftSettings: commonSettings),
-        .target(name: "Datasets", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .target(name: "ModelHub", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "RunStore", dependencies: ["ScalingCore", "CSQLite"], swiftSettings: commonSettings),
+        .target(name: "Experiments", dependencies: ["ScalingCore", "RunStore"], swiftSettings: commonSettings),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Datasets", dependencies: ["ScalingCore", "CZlib"], swiftSettings: commonSettings),
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Metrics", swiftSettings: commonSettings),
 
@@ -62,7 +66,7 @@ let package = Package(
             name: "QuorumCLI",
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
-                "Tokenizers", "Models", "Engine",
+                "Tokenizers", "Models", "Engine", "RunStore", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -74,7 +78,9 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),

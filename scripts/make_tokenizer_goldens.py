@@ -13,6 +13,8 @@ What it writes (committed), all under Tests/Fixtures/tokenizer/:
   llama3_goldens.json
   qwen2_vocab.gguf       the same with the Qwen2 regex (`tokenizer.ggml.pre = qwen2`)
   qwen2_goldens.json
+  gpt2_vocab.gguf        the same with GPT-2's own ByteLevel expression (`tokenizer.ggml.pre = gpt2`)
+  gpt2_goldens.json
   spm_vocab.gguf         a small SentencePiece BPE (byte_fallback) trained here with `sentencepiece`,
                          converted to GGUF the way llama.cpp's convert_hf_to_gguf.py does
   spm_goldens.json       ids from `sentencepiece` itself
@@ -80,6 +82,29 @@ TEXTS = [
     ("almost_special", "<|im_start <|im_end| <s <|eot_id| |>"),
 ]
 
+
+def fuzz_texts(count=120, seed=20261122):
+    """Random mixtures of the pieces the pre-tokenizer expressions treat differently: letters of
+    several scripts, numbers (including non-ASCII digits, superscripts and Roman numerals), every
+    kind of whitespace, punctuation, contractions in both cases, combining marks and emoji."""
+    import random
+    rng = random.Random(seed)
+    pieces = ["a", "Z", "word", "The", " ", "  ", "   ", "\t", "\n", "\r\n", "\n\n", " \n ", "\u00a0", "\u2003",
+              "\u3000", "0", "7", "42", "2024", "3.14", "1,000", "\u0661\u0662", "\u096b", "\u00b2", "\u216b",
+              "'s", "'S", "'t", "'re", "'VE", "'m", "'ll", "'LL", "'d", "'x", "\u017f", "'\u017f", "\"", "'",
+              ".", ",", "!?", "...", "(", ")", "{", "}", "$", "#", "@", "_", "-", "->", "==", "//", "\\",
+              "\u00e9", "\u00df", "\u0416", "\u4e2d", "\u6587", "\u0627", "\u05d0", "\u0e01", "e\u0301",
+              "\u0301", "\U0001f600", "\U0001f468\u200d\U0001f469", "\U0001f1eb\U0001f1f7", "\u2764\ufe0f",
+              "\u200b", "\u00ad", "\u2028", "\u0007", "\u001b", "\u007f"]
+    texts = []
+    for k in range(count):
+        n = rng.randint(1, 30)
+        texts.append((f"fuzz_{k:03d}", "".join(rng.choice(pieces) for _ in range(n))))
+    return texts
+
+
+TEXTS += fuzz_texts()
+
 SPECIAL_TEXTS = {
     "smollm2": [
         ("special_chatml", "<|im_start|>user\nhi there<|im_end|>\n<|im_start|>assistant\n"),
@@ -89,6 +114,9 @@ SPECIAL_TEXTS = {
         ("special_llama3", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi there<|eot_id|>"
                            "<|start_header_id|>assistant<|end_header_id|>\n\n"),
         ("special_adjacent", "<|eot_id|><|eot_id|>text<|end_of_text|> <|begin_of_text|>"),
+    ],
+    "gpt2": [
+        ("special_endoftext", "first document<|endoftext|>second document<|endoftext|>"),
     ],
     "qwen2": [
         ("special_chatml", "<|im_start|>user\nhi there<|im_end|>\n<|im_start|>assistant\n"),
@@ -185,10 +213,14 @@ def smollm2():
 # 2./3. Small byte-level BPEs trained with a Split(regex) + ByteLevel pre-tokenizer.
 def trained_bpe(name, regex, pre, specials, bos, eos, add_bos, ignore_merges, vocab_size=3000):
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(regex), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
+    if regex is None:
+        # GPT-2: ByteLevel's own expression.
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    else:
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(regex), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
@@ -294,6 +326,7 @@ if __name__ == "__main__":
                               ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>",
                                "<|end_header_id|>", "<|eot_id|>"],
                               "<|begin_of_text|>", "<|end_of_text|>", True, True),
+        "gpt2": trained_bpe("gpt2", None, "gpt2", ["<|endoftext|>"], "<|endoftext|>", "<|endoftext|>", False, False),
         "qwen2": trained_bpe("qwen2", QWEN2_REGEX, "qwen2", ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
                              "<|im_start|>", "<|im_end|>", False, False),
         "spm": sentencepiece_bpe(),

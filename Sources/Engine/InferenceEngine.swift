@@ -20,8 +20,7 @@ public struct GeneratedSample: Sendable, Equatable {
     /// when the engine has no tokenizer.
     public internal(set) var text: String?
     public internal(set) var finishReason: FinishReason = .length
-    /// Per generated token, when `SamplingParameters.topLogprobs` ≥ 0 was asked for
-    /// via `reportLogprobs`; empty otherwise.
+    /// Per generated token when `generate(reportLogprobs: true)`; empty otherwise.
     public internal(set) var logprobs: [PositionLogprobs] = []
 }
 
@@ -153,8 +152,9 @@ public final class InferenceEngine {
         var samples = (0..<count).map { GeneratedSample(index: $0) }
         var samplers = (0..<count).map { Sampler(parameters: parameters, seed: parameters.seed &+ UInt64($0)) }
         var histories = Array(repeating: promptTokens, count: count)
-        var detokenizers = tokenizer.map { t in Array(repeating: StreamingDetokenizer(tokenizer: t), count: count) }
-        var matchers = Array(repeating: StopStringMatcher(stopStrings: parameters.stopStrings), count: count)
+        var detokenizers = tokenizer.map { t in
+            Array(repeating: StreamingDetokenizer(tokenizer: t, stopStrings: parameters.stopStrings), count: count)
+        }
         var active = parameters.maxTokens > 0 ? Array(0..<count) : []
 
         func choose(_ i: Int, _ logits: UnsafeBufferPointer<Float>) -> Bool {
@@ -170,8 +170,8 @@ public final class InferenceEngine {
                 samples[i].finishReason = .stop
                 finished = true
             } else if detokenizers != nil {
-                piece = matchers[i].append(detokenizers![i].append(token))
-                if matchers[i].stopped {
+                piece = detokenizers![i].append(token)
+                if detokenizers![i].stopString != nil {
                     samples[i].finishReason = .stop
                     finished = true
                 }
@@ -181,9 +181,8 @@ public final class InferenceEngine {
                 samples[i].finishReason = .length
                 finished = true
             }
-            if finished, detokenizers != nil, !matchers[i].stopped {
-                piece += matchers[i].append(detokenizers![i].finish())
-                piece += matchers[i].finish()
+            if finished, detokenizers != nil {
+                piece += detokenizers![i].finish()
             }
             onEvent?(GenerationEvent(sampleIndex: i, token: token, text: piece))
             return finished
@@ -214,8 +213,8 @@ public final class InferenceEngine {
         } catch { throw .model(error) }
         timings.decodeSeconds = seconds(clock.now - decodeStart)
         timings.generatedTokenCount = samples.reduce(0) { $0 + $1.tokens.count }
-        if tokenizer != nil {
-            for i in 0..<count { samples[i].text = matchers[i].text }
+        if let detokenizers {
+            for i in 0..<count { samples[i].text = detokenizers[i].text }
         }
         return GenerationOutput(samples: samples, promptTokenCount: promptTokens.count, timings: timings)
     }

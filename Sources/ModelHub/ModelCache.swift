@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import ScalingCore
 
 /// The folder where Quorum keeps models: `$QUORUM_HOME/models`, default
 /// `~/.cache/quorum/models`.

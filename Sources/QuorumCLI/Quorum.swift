@@ -9,7 +9,10 @@ struct Quorum: AsyncParsableCommand {
         abstract: "Spend inference-time compute on language models and measure what it buys.",
         version: "0.1.0",
         subcommands: [
+            DataCommand.self,
+            DemoCommand.self,
             ModelCommand.self,
             GenerateCommand.self,
+            RunsCommand.self,
         ])
 }

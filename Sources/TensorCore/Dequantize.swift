@@ -19,9 +19,12 @@ extension GGMLType {
 
 /// Converts `count` stored weights of `type` at `source` to `Float`s at `destination`.
 ///
-/// The reference path: each format mirrors ggml's `dequantize_row_*`
-/// (`ggml-quants.c`) and agrees bit for bit with gguf-py's `gguf.quants.dequantize`
-/// (checked by `DequantizeTests` against committed fixtures).
+/// Each format mirrors ggml's `dequantize_row_*` (`ggml-quants.c`) and agrees bit for
+/// bit with gguf-py's `gguf.quants.dequantize` (checked by `DequantizeTests` against
+/// committed fixtures). The scalar loops are also the fast path: in release builds
+/// (`-target-cpu haswell`) LLVM vectorises them, and hand-written `SIMD16` versions of
+/// Q8_0 and Q4_1 measured 2-9x slower (Swift's integer-to-float SIMD conversions do
+/// not lower to single instructions), so there is no separate SIMD path.
 ///
 /// - Parameters:
 ///   - type: the stored element type.

@@ -1,8 +1,10 @@
 // The 256-weight "k-quant" super-block formats of ggml (`ggml-common.h`, QK_K = 256).
 // Each enum gives the byte offsets of the fields, readers, and the scalar reference
 // dequantiser mirroring ggml `dequantize_row_*` (`ggml-quants.c`) in weight order and
-// in the order of its roundings (`(d * scale) * q - dmin * min`, no fused
-// multiply-add), which is also how gguf-py computes them.
+// arithmetic (`(d * scale) * q - dmin * min`). Every product is exact in float32 (an fp16
+// scale has 11 significant bits, sub-scales and quants at most 13 more), so the result
+// is bit-identical to ggml's and gguf-py's whether or not a compiler fuses the final
+// subtraction into an FMA.
 
 /// Unpacks the 6-bit scale and minimum of sub-block `index` (0..<8) from the 12
 /// packed bytes that Q4_K and Q5_K share (mirrors ggml `get_scale_min_k4`).
@@ -19,6 +21,14 @@ public func kQuantScaleAndMinimum(_ scales: UnsafeRawPointer, _ index: Int) -> (
     let scale = (byte(index &+ 4) & 0x0F) | ((byte(index &- 4) &>> 6) &<< 4)
     let minimum = (byte(index &+ 4) &>> 4) | ((byte(index) &>> 6) &<< 4)
     return (scale, minimum)
+}
+
+/// The multiplier `d * scale` and offset `dmin * min` of sub-block `index` of a Q4_K or
+/// Q5_K block (as ggml's `d1`, `m1`).
+@inline(__always)
+func kQuantSubBlockFactors(_ scales: UnsafeRawPointer, _ index: Int, d: Float, dmin: Float) -> (Float, Float) {
+    let (scale, minimum) = kQuantScaleAndMinimum(scales, index)
+    return (d * Float(scale), dmin * Float(minimum))
 }
 
 /// GGML `block_q2_K`: 16 bytes of 4-bit scale/minimum pairs, 64 bytes of 2-bit quants,
@@ -120,10 +130,8 @@ public enum Q4_K {
     public static func dequantize(block: UnsafeRawPointer, into destination: UnsafeMutablePointer<Float>) {
         let d = F16.load(block, at: scaleOffset), dmin = F16.load(block, at: minimumScaleOffset)
         for pair in 0..<4 {
-            let (scale0, minimum0) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair)
-            let (scale1, minimum1) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair &+ 1)
-            let d0 = d * Float(scale0), m0 = dmin * Float(minimum0)
-            let d1 = d * Float(scale1), m1 = dmin * Float(minimum1)
+            let (d0, m0) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair, d: d, dmin: dmin)
+            let (d1, m1) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair &+ 1, d: d, dmin: dmin)
             let quants = block + quantsOffset + pair &* 32
             let out = destination + pair &* 64
             for l in 0..<32 {
@@ -151,10 +159,8 @@ public enum Q5_K {
     public static func dequantize(block: UnsafeRawPointer, into destination: UnsafeMutablePointer<Float>) {
         let d = F16.load(block, at: scaleOffset), dmin = F16.load(block, at: minimumScaleOffset)
         for pair in 0..<4 {
-            let (scale0, minimum0) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair)
-            let (scale1, minimum1) = kQuantScaleAndMinimum(block + scalesOffset, 2 &* pair &+ 1)
-            let d0 = d * Float(scale0), m0 = dmin * Float(minimum0)
-            let d1 = d * Float(scale1), m1 = dmin * Float(minimum1)
+            let (d0, m0) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair, d: d, dmin: dmin)
+            let (d1, m1) = kQuantSubBlockFactors(block + scalesOffset, 2 &* pair &+ 1, d: d, dmin: dmin)
             let bit0 = UInt8(1) &<< UInt8(2 &* pair), bit1 = UInt8(2) &<< UInt8(2 &* pair)
             let quants = block + quantsOffset + pair &* 32
             let out = destination + pair &* 64
@@ -188,22 +194,25 @@ public enum Q6_K {
             let high = block + highBitsOffset + half &* 32
             let scales = block + scalesOffset + half &* 8
             let out = destination + half &* 128
-            for l in 0..<32 {
-                let group = l / 16
-                let ql0 = low.load(fromByteOffset: l, as: UInt8.self)
-                let ql1 = low.load(fromByteOffset: l &+ 32, as: UInt8.self)
-                let qh = high.load(fromByteOffset: l, as: UInt8.self)
-                let q0 = Int((ql0 & 0x0F) | ((qh & 3) &<< 4)) &- 32
-                let q1 = Int((ql1 & 0x0F) | (((qh &>> 2) & 3) &<< 4)) &- 32
-                let q2 = Int((ql0 &>> 4) | (((qh &>> 4) & 3) &<< 4)) &- 32
-                let q3 = Int((ql1 &>> 4) | (((qh &>> 6) & 3) &<< 4)) &- 32
-                @inline(__always) func scale(_ i: Int) -> Float {
-                    Float(scales.load(fromByteOffset: i, as: Int8.self))
+            // Weights l, l+32, l+64, l+96 use scales group, +2, +4, +6 (group = l / 16).
+            for group in 0..<2 {
+                let scale0 = d * Float(scales.load(fromByteOffset: group, as: Int8.self))
+                let scale1 = d * Float(scales.load(fromByteOffset: group &+ 2, as: Int8.self))
+                let scale2 = d * Float(scales.load(fromByteOffset: group &+ 4, as: Int8.self))
+                let scale3 = d * Float(scales.load(fromByteOffset: group &+ 6, as: Int8.self))
+                for l in group &* 16 ..< group &* 16 &+ 16 {
+                    let ql0 = low.load(fromByteOffset: l, as: UInt8.self)
+                    let ql1 = low.load(fromByteOffset: l &+ 32, as: UInt8.self)
+                    let qh = high.load(fromByteOffset: l, as: UInt8.self)
+                    let q0 = Int32((ql0 & 0x0F) | ((qh & 3) &<< 4)) &- 32
+                    let q1 = Int32((ql1 & 0x0F) | (((qh &>> 2) & 3) &<< 4)) &- 32
+                    let q2 = Int32((ql0 &>> 4) | (((qh &>> 4) & 3) &<< 4)) &- 32
+                    let q3 = Int32((ql1 &>> 4) | (((qh &>> 6) & 3) &<< 4)) &- 32
+                    out[l] = scale0 * Float(q0)
+                    out[l &+ 32] = scale1 * Float(q1)
+                    out[l &+ 64] = scale2 * Float(q2)
+                    out[l &+ 96] = scale3 * Float(q3)
                 }
-                out[l] = d * scale(group) * Float(q0)
-                out[l &+ 32] = d * scale(group &+ 2) * Float(q1)
-                out[l &+ 64] = d * scale(group &+ 4) * Float(q2)
-                out[l &+ 96] = d * scale(group &+ 6) * Float(q3)
             }
         }
     }

@@ -1,9 +1,10 @@
 // The 32-weight block formats of ggml (`ggml-common.h`): one fp16 scale (and for the
 // `_1` kinds an fp16 minimum) followed by packed quants. Each enum gives the byte
 // offsets of the fields, readers for them, and the scalar reference dequantiser that
-// mirrors ggml `dequantize_row_*` in `ggml-quants.c` operation for operation, so the
-// floats come out bit-identical (no fused multiply-add: Swift does not contract
-// `a * b + c`, and gguf-py computes the same two roundings).
+// mirrors ggml `dequantize_row_*` in `ggml-quants.c` operation for operation. The
+// product `d * q` of an fp16 scale (11 significant bits) and a quant of at most 8 bits
+// is exact in float32, so the floats come out bit-identical to ggml's and gguf-py's,
+// with or without a fused multiply-add for `+ m`.
 
 /// GGML `block_q8_0`: fp16 scale `d`, then 32 signed bytes; weight = `d * q`.
 public enum Q8_0 {

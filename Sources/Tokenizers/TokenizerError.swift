@@ -17,6 +17,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case templateRender(message: String, line: Int)
     /// The template itself called `raise_exception(message)`.
     case templateRaised(message: String)
+    /// JSON given for template variables (`TemplateValue(json:)`) is malformed.
+    case invalidJSON(offset: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             "Chat template, line \(line): \(message)"
         case .templateRaised(let message):
             "Chat template raised an exception: \(message)"
+        case .invalidJSON(let offset, let reason):
+            "Invalid JSON at byte \(offset): \(reason)."
         }
     }
 }

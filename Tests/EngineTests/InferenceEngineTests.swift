@@ -113,3 +113,31 @@ struct SmolLMEngineTests {
         }
     }
 }
+
+/// Stopping on the real model: end-of-turn tokens from the tokenizer and stop strings.
+struct SmolLMStoppingTests {
+    @Test func greedyAnswerStopsAtEndOfTurnAndAtStopStrings() throws {
+        let engine = try InferenceEngine(path: try TestPaths.defaultModel().path, threadCount: 2, maxSamples: 2)
+        let tokenizer = try #require(engine.tokenizer)
+        let prompt = tokenizer.encode(tokenizer.renderChat([ChatMessage(role: "user", content: "What is the capital of France?")]).text)
+        // The reference greedy answer (scripts/reference_forward.py, chat_capital) is
+        // "The capital of France is Paris." followed by <|im_end|>.
+        let answer = try engine.generate(promptTokens: prompt, parameters: SamplingParameters(temperature: 0, maxTokens: 32))
+        #expect(answer.samples[0].text == "The capital of France is Paris.")
+        #expect(answer.samples[0].finishReason == .stop)
+        #expect(tokenizer.isEndOfGeneration(answer.samples[0].tokens.last!))
+
+        var streamed = ""
+        let stopped = try engine.generate(promptTokens: prompt,
+                                          parameters: SamplingParameters(temperature: 0, maxTokens: 32, stopStrings: [" Paris"])) {
+            streamed += $0.text
+        }
+        #expect(stopped.samples[0].text == "The capital of France is")
+        #expect(streamed == "The capital of France is")
+        #expect(stopped.samples[0].finishReason == .stop)
+
+        let short = try engine.generate(promptTokens: prompt, parameters: SamplingParameters(temperature: 0, maxTokens: 3))
+        #expect(short.samples[0].tokens.count == 3)
+        #expect(short.samples[0].finishReason == .length)
+    }
+}

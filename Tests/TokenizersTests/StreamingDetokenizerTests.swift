@@ -6,7 +6,7 @@ import Tokenizers
 @Suite struct StreamingDetokenizerTests {
     /// Streaming every golden case token by token gives exactly the text, and no chunk ever holds
     /// U+FFFD (half a character) when the text has none.
-    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json", "spm_goldens.json"])
+    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json", "gpt2_goldens.json", "spm_goldens.json"])
     func streamsWholeCharactersOnly(_ file: String) throws {
         let golden = try GoldenFile.load(file)
         let tokenizer = try golden.tokenizer()
@@ -54,5 +54,32 @@ import Tokenizers
         var stream = StreamingDetokenizer(tokenizer: tokenizer)
         let out = tokenizer.encode("Hi<|im_end|>", addSpecial: false).map { stream.append($0) }.joined()
         #expect(out == "Hi")
+    }
+
+    @Test func stopsAtAStopStringWithoutEmittingAnyOfIt() throws {
+        let tokenizer = try Tokenizer(path: TestPaths.defaultModel().path)
+        let text = "The answer is 42.\n\nUser: next question\n\nUser: more"
+        var stream = StreamingDetokenizer(tokenizer: tokenizer, stopStrings: ["\n\nUser:", "never"])
+        var chunks: [String] = []
+        for id in tokenizer.encode(text, addSpecial: false) { chunks.append(stream.append(id)) }
+        chunks.append(stream.finish())
+        #expect(chunks.joined() == "The answer is 42.")
+        #expect(stream.text == "The answer is 42.")
+        #expect(stream.stopString == "\n\nUser:")
+        #expect(!chunks.contains { $0.contains("\n") }, "part of the stop string was emitted")
+    }
+
+    @Test func releasesTextThatOnlyLookedLikeAStopString() throws {
+        let tokenizer = try Tokenizer(path: TestPaths.defaultModel().path)
+        let text = "a\n\nUse the force\n\nUser"
+        var stream = StreamingDetokenizer(tokenizer: tokenizer, stopStrings: ["\n\nUser:"])
+        var out = ""
+        for id in tokenizer.encode(text, addSpecial: false) { out += stream.append(id) }
+        // "\n\nUser" at the end may still become the stop string, so it is held until finish().
+        #expect(out == "a\n\nUse the force")
+        #expect(stream.pendingByteCount == "\n\nUser".utf8.count)
+        out += stream.finish()
+        #expect(out == text)
+        #expect(stream.stopString == nil)
     }
 }

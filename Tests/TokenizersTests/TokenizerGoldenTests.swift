@@ -50,7 +50,7 @@ func expectGoldenIDs(_ golden: GoldenFile, _ tokenizer: Tokenizer, sourceLocatio
         let tokenizer = try golden.tokenizer()
         #expect(tokenizer.kind == .bytePairEncoding)
         #expect(tokenizer.preTokenizer == .smolLM)
-        #expect(golden.cases.count >= 35)
+        #expect(golden.cases.count >= 150)
         expectGoldenIDs(golden, tokenizer)
     }
 
@@ -73,6 +73,13 @@ func expectGoldenIDs(_ golden: GoldenFile, _ tokenizer: Tokenizer, sourceLocatio
         #expect(!tokenizer.addsBOS)
     }
 
+    @Test func gpt2PreTokenizerMatchesTokenizers() throws {
+        let golden = try GoldenFile.load("gpt2_goldens.json")
+        let tokenizer = try golden.tokenizer()
+        #expect(tokenizer.preTokenizer == .gpt2)
+        expectGoldenIDs(golden, tokenizer)
+    }
+
     @Test func sentencePieceMatchesSentencepiece() throws {
         let golden = try GoldenFile.load("spm_goldens.json")
         let tokenizer = try golden.tokenizer()
@@ -88,7 +95,7 @@ func expectGoldenIDs(_ golden: GoldenFile, _ tokenizer: Tokenizer, sourceLocatio
         }
     }
 
-    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json"])
+    @Test(arguments: ["smollm2_goldens.json", "llama3_goldens.json", "qwen2_goldens.json", "gpt2_goldens.json"])
     func byteLevelDecodeIsLossless(_ file: String) throws {
         let golden = try GoldenFile.load(file)
         let tokenizer = try golden.tokenizer()
@@ -144,5 +151,39 @@ func expectGoldenIDs(_ golden: GoldenFile, _ tokenizer: Tokenizer, sourceLocatio
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: TokenizerError.unsupportedPreTokenizer(path: path, name: "deepseek-coder")) { try Tokenizer(path: path) }
         #expect(throws: TokenizerError.self) { try Tokenizer(path: path + ".missing") }
+    }
+
+    @Test func malformedVocabulariesThrowInsteadOfCrashing() throws {
+        func tokenizer(_ entries: [(String, GGUFValue)]) throws -> Tokenizer {
+            var writer = GGUFWriter()
+            for (k, v) in entries { writer.add(k, v) }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-bad-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).gguf").path
+            try writer.write(to: path)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return try Tokenizer(path: path)
+        }
+        let tokens: GGUFValue = .array(elementType: .string, values: [.string("a"), .string("b"), .string("ab")])
+        // Tokens of the wrong type.
+        #expect(throws: TokenizerError.self) {
+            try tokenizer([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.tokens", .array(elementType: .int32, values: [.int32(1)]))])
+        }
+        // A merge that is not two tokens.
+        #expect(throws: TokenizerError.self) {
+            try tokenizer([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.tokens", tokens),
+                           ("tokenizer.ggml.merges", .array(elementType: .string, values: [.string("ab")]))])
+        }
+        // Token types that do not match the tokens.
+        #expect(throws: TokenizerError.self) {
+            try tokenizer([("tokenizer.ggml.model", .string("llama")), ("tokenizer.ggml.tokens", tokens),
+                           ("tokenizer.ggml.token_type", .array(elementType: .int32, values: [.int32(1)])),
+                           ("tokenizer.ggml.scores", .array(elementType: .float32, values: [.float32(0), .float32(0), .float32(0)]))])
+        }
+        // A consistent tiny vocabulary works, and out-of-range special ids are ignored as llama.cpp does.
+        let tiny = try tokenizer([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.tokens", tokens),
+                                  ("tokenizer.ggml.merges", .array(elementType: .string, values: [.string("a b")])),
+                                  ("tokenizer.ggml.bos_token_id", .uint32(99))])
+        #expect(tiny.bosID == nil)
+        #expect(tiny.encode("abba") == [2, 1, 0])   // "ab" merges; the bytes of "ba" stay apart
+        #expect(tiny.decode([2, 1, 0]) == "abba")
     }
 }

@@ -1,4 +1,4 @@
-/// SHA-256 (FIPS 180-4), for checking downloaded model files.
+/// SHA-256 (FIPS 180-4), for checking downloaded model files and naming run configurations.
 ///
 /// Written here rather than pulling in a crypto package for one hash; tested
 /// against Python's `hashlib` and `sha256sum` on the standard test vectors and on

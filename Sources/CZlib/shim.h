@@ -1,0 +1,2 @@
+// System zlib, for reading gzipped data sets (HumanEval ships as .jsonl.gz).
+#include <zlib.h>

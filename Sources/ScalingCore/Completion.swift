@@ -1,0 +1,102 @@
+/// How to sample: the knobs every backend understands (OpenAI's names where they exist).
+///
+/// `nil` means "the backend's default"; the embedded engine documents its own.
+public struct SamplingParameters: Codable, Sendable, Hashable {
+    /// 0 means greedy decoding.
+    public var temperature: Double
+    public var topK: Int?
+    public var topP: Double?
+    public var minP: Double?
+    public var repetitionPenalty: Double?
+    public var frequencyPenalty: Double?
+    public var presencePenalty: Double?
+    /// Upper bound on generated tokens per sample.
+    public var maxTokens: Int
+    /// Generation stops before any of these strings; the string is not included.
+    public var stop: [String]
+    /// How many alternatives to report per generated token (0 = chosen token only, nil = none).
+    public var logprobs: Int?
+
+    public init(temperature: Double = 0.6, topK: Int? = nil, topP: Double? = nil, minP: Double? = nil,
+                repetitionPenalty: Double? = nil, frequencyPenalty: Double? = nil, presencePenalty: Double? = nil,
+                maxTokens: Int = 512, stop: [String] = [], logprobs: Int? = nil) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.minP = minP
+        self.repetitionPenalty = repetitionPenalty
+        self.frequencyPenalty = frequencyPenalty
+        self.presencePenalty = presencePenalty
+        self.maxTokens = maxTokens
+        self.stop = stop
+        self.logprobs = logprobs
+    }
+}
+
+/// Why a sample ended.
+public enum FinishReason: String, Codable, Sendable, Hashable {
+    /// An end-of-generation token or a stop string.
+    case stop
+    /// `maxTokens` (or the context) ran out.
+    case length
+    /// The backend failed for this sample; see the completion's `error`.
+    case error
+}
+
+/// One sample and what it cost.
+public struct Completion: Codable, Sendable, Hashable {
+    public var text: String
+    public var finishReason: FinishReason
+    /// The seed this sample was drawn with (same seed, same text on the embedded engine).
+    public var seed: UInt64?
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Wall time attributed to this sample, seconds.
+    public var seconds: Double
+    /// Sum of the chosen tokens' log-probabilities, when the backend reports them.
+    public var logprobSum: Double?
+    /// What went wrong, for `finishReason == .error`.
+    public var error: String?
+
+    public init(text: String, finishReason: FinishReason, seed: UInt64? = nil, promptTokens: Int,
+                completionTokens: Int, seconds: Double, logprobSum: Double? = nil, error: String? = nil) {
+        self.text = text
+        self.finishReason = finishReason
+        self.seed = seed
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.seconds = seconds
+        self.logprobSum = logprobSum
+        self.error = error
+    }
+
+    /// Length-normalised log-probability (mean over generated tokens), for weighted votes.
+    public var meanLogprob: Double? {
+        guard let logprobSum, completionTokens > 0 else { return nil }
+        return logprobSum / Double(completionTokens)
+    }
+}
+
+/// A request for `seeds.count` samples of one prompt.
+public struct CompletionRequest: Sendable, Hashable {
+    public var prompt: ProblemPrompt
+    public var parameters: SamplingParameters
+    /// One seed per sample: the request asks for `seeds.count` samples.
+    public var seeds: [UInt64]
+
+    public init(prompt: ProblemPrompt, parameters: SamplingParameters, seeds: [UInt64]) {
+        self.prompt = prompt
+        self.parameters = parameters
+        self.seeds = seeds
+    }
+}
+
+/// Anything that turns prompts into samples: the embedded engine, an OpenAI-compatible
+/// server. Strategies, runs and the server reach models only through this protocol.
+public protocol CompletionProvider: Sendable {
+    /// The model's name as reports show it.
+    var modelName: String { get }
+    /// Samples `request.seeds.count` completions, in seed order. A sample that fails
+    /// comes back with `finishReason == .error`; the call throws only when nothing could run.
+    func complete(_ request: CompletionRequest) async throws -> [Completion]
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Experiments
+import RunStore
+import ScalingCore
+import Testing
+
+/// A backend whose sample is a pure function of its seed, so stored samples can be
+/// checked against what a fresh call would produce. It counts what it was asked.
+final class SeededBackend: CompletionProvider, @unchecked Sendable {
+    let modelName = "seeded-test-backend"
+    private let lock = NSLock()
+    private(set) var requestedSeeds: [UInt64] = []
+    /// Problems (by prompt text) whose requests fail.
+    var failingPrompts: Set<String> = []
+
+    func complete(_ request: CompletionRequest) async throws -> [Completion] {
+        let text = PromptText.of(request.prompt)
+        let fail = lock.withLock { () -> Bool in
+            requestedSeeds += request.seeds
+            return failingPrompts.contains(where: { text.contains($0) })
+        }
+        if fail { throw URLError(.timedOut) }
+        return request.seeds.map { Completion(text: Self.text(for: $0), finishReason: .stop, promptTokens: 10, completionTokens: 5, seconds: 0.01) }
+    }
+
+    static func text(for seed: UInt64) -> String { "Final answer: \(seed % 3)" }
+}
+
+enum PromptText {
+    static func of(_ prompt: ProblemPrompt) -> String {
+        switch prompt {
+        case .text(let t): t
+        case .messages(let m): m.map(\.content).joined(separator: "\n")
+        }
+    }
+}
+
+/// Passes a sample whose answer digit equals the reference answer.
+struct LastDigitVerifier: Verifier {
+    let name = "last-digit"
+    func verify(_ completion: String, for problem: Problem) async -> Verdict {
+        let answer = String(completion.last ?? " ")
+        return Verdict(answer == problem.reference.answer ? .passed : .failed, extracted: answer, detail: "last character")
+    }
+}
+
+struct SamplingRunTests {
+    static let problems = (0..<6).map { i in
+        Problem(id: "p\(i)", prompt: .text("Question \(i): what is \(i) mod 3?"), reference: ProblemReference(answer: "\(i % 3)"))
+    }
+
+    static func configuration() -> RunConfiguration {
+        RunConfiguration(dataset: "test", datasetSHA256: "0", model: "seeded", modelSHA256: nil, backend: "test",
+                         promptTemplate: PromptTemplate.gsm8kChat.name, promptTemplateSHA256: PromptTemplate.gsm8kChat.sha256,
+                         sampling: SamplingParameters(), seed: 42, verifier: "last-digit")
+    }
+
+    static func store() throws -> RunStore {
+        try RunStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("quorum-run-\(UUID().uuidString).sqlite").path)
+    }
+
+    static func plan(_ n: Int) -> SamplingRun {
+        SamplingRun(configuration: configuration(), problems: problems, samplesPerProblem: n, template: .gsm8kChat,
+                    samplesPerRequest: 3, concurrentRequests: 2)
+    }
+
+    @Test func runResumeAndExtendDoExactlyTheMissingWork() async throws {
+        let store = try Self.store()
+        let backend = SeededBackend()
+        let first = try await Self.plan(4).run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(first.produced == 24 && first.alreadyStored == 0)
+        let afterFirst = try store.samples(runID: first.runID)
+        #expect(afterFirst.count == 24)
+        // Every stored sample is what its seed produces, with the verdict the verifier gives.
+        for record in afterFirst {
+            #expect(record.completion.text == SeededBackend.text(for: record.seed))
+            #expect(record.seed == Self.configuration().sampleSeed(problemID: record.problemID, index: record.sampleIndex))
+            let answer = Self.problems.first { $0.id == record.problemID }!.reference.answer!
+            #expect(record.verdict.isCorrect == record.completion.text.hasSuffix(answer))
+        }
+        // The same command again: nothing to do.
+        let again = try await Self.plan(4).run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(again.produced == 0 && again.alreadyStored == 24)
+        #expect(backend.requestedSeeds.count == 24)
+        // Extend from 4 to 8: only indices 4..<8 are requested; the first 4 are unchanged.
+        let extended = try await Self.plan(8).run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(extended.produced == 24 && extended.alreadyStored == 24)
+        #expect(backend.requestedSeeds.count == 48)
+        let all = try store.samples(runID: first.runID)
+        #expect(all.count == 48)
+        #expect(all.filter { $0.sampleIndex < 4 } == afterFirst)
+        #expect(Set(all.map { "\($0.problemID)/\($0.sampleIndex)" }).count == 48)
+    }
+
+    @Test func failedRequestsAreRecordedAndRetriedOnResume() async throws {
+        let store = try Self.store()
+        let backend = SeededBackend()
+        backend.failingPrompts = ["Question 2:"]
+        let first = try await Self.plan(4).run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(first.produced == 20 && first.failed == 4)
+        #expect(try store.failedRequests(runID: first.runID).map(\.problemID) == Array(repeating: "p2", count: 4))
+        backend.failingPrompts = []
+        let resumed = try await Self.plan(4).run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(resumed.produced == 4 && resumed.failed == 0)
+        #expect(try store.failedRequests(runID: first.runID).isEmpty)
+        #expect(try store.samples(runID: first.runID).count == 24)
+    }
+
+    @Test func progressReportsEverySampleAndPassAt1() async throws {
+        let store = try Self.store()
+        let seen = ProgressLog()
+        let outcome = try await Self.plan(2).run(store: store, provider: SeededBackend(), verifier: LastDigitVerifier()) { seen.add($0) }
+        let last = try #require(seen.all.last)
+        #expect(seen.all.count == 12)
+        #expect(last.done == 12 && last.total == 12)
+        let passed = try store.samples(runID: outcome.runID).filter(\.verdict.isCorrect).count
+        #expect(last.passed == passed)
+        #expect(abs(last.passAt1 - Double(passed) / 12) < 1e-12)
+    }
+
+    @Test func templatesRenderEachFormat() throws {
+        let gsm = Problem(id: "g", prompt: .text("Tom has 3 apples."), reference: ProblemReference(answer: "3"))
+        guard case .messages(let m) = PromptTemplate.gsm8kChat.render(gsm) else { Issue.record("not chat"); return }
+        #expect(m.count == 1 && m[0].role == "user")
+        #expect(m[0].content.hasSuffix("Question: Tom has 3 apples.\n\nSolution:"))
+        #expect(m[0].content.contains("\"Final answer: ...\""))
+        let he = Problem(id: "h", prompt: .text("def f(x):\n    \"\"\"doc\"\"\"\n"), reference: ProblemReference())
+        #expect(PromptTemplate.humanEvalCompletion.render(he) == .text("def f(x):\n    \"\"\"doc\"\"\"\n"))
+        let chat = Problem(id: "c", prompt: .messages([ChatMessage(role: "user", content: "hi")]), reference: ProblemReference())
+        #expect(PromptTemplate.plain.render(chat) == .messages([ChatMessage(role: "user", content: "hi")]))
+        #expect(PromptTemplate.defaultTemplate(forFormat: "mbpp-sanitized") == .mbppChat)
+    }
+
+    @Test func userTemplateFilesAndTheirErrors() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-tpl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("mine.txt")
+        try "You are terse.\n---\nQ: {{question}}\nChoices:\n{{choices}}".write(to: file, atomically: true, encoding: .utf8)
+        let template = try PromptTemplate.named(file.path)
+        let arc = Problem(id: "a", prompt: .text("Sky colour?"), reference: ProblemReference(answer: "B"),
+                          metadata: ["choices": .array([.object(["label": .string("A"), "text": .string("red")]),
+                                                        .object(["label": .string("B"), "text": .string("blue")])])])
+        #expect(template.render(arc) == .messages([ChatMessage(role: "system", content: "You are terse."),
+                                                   ChatMessage(role: "user", content: "Q: Sky colour?\nChoices:\nA. red\nB. blue")]))
+        #expect(template.sha256 != PromptTemplate.arcChat.sha256)
+        #expect(throws: ExperimentError.self) { try PromptTemplate.named("no-such-template") }
+        do { _ = try PromptTemplate.named("no-such-template") } catch {
+            #expect(error.description.contains("gsm8k-chat"))
+        }
+    }
+}
+
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [RunProgress] = []
+    func add(_ p: RunProgress) { lock.withLock { items.append(p) } }
+    var all: [RunProgress] { lock.withLock { items } }
+}
