@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "Quorum", targets: [
             "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
+            "Report",
         ]),
     ],
     dependencies: [
@@ -57,6 +58,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["ScalingCore", "CZlib"], swiftSettings: commonSettings),
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Metrics", swiftSettings: commonSettings),
+        .target(name: "Report", swiftSettings: commonSettings),
 
         // Shared by the test targets: fixture paths, the default model, shared data.
         .target(name: "TestSupport", dependencies: ["ModelHub"], swiftSettings: commonSettings),
@@ -85,5 +87,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

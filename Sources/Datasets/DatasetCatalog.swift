@@ -77,15 +77,15 @@ public enum DatasetCatalog {
         guard let entry = entry(named: name) else {
             throw .unknownDataset(name: name, reason: "not a file, and not a known data set name (known: \(names.joined(separator: ", ")))")
         }
-        guard let root = root ?? defaultRoot else {
-            let here = FileManager.default.currentDirectoryPath
-            throw .unknownDataset(name: name, reason: "QUORUM_DATA is not set and \(defaultRelativeRoot) (from \(here)) does not exist, so there is no data root to find \(entry.relativePath) in")
+        // The given or default root first, then what `quorum data pull` installed.
+        let roots = [root ?? defaultRoot, pulledRoot].compactMap { $0 }
+        let candidates = roots.map { ($0 as NSString).appendingPathComponent(entry.relativePath) }
+        if let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            return (path, entry)
         }
-        let path = (root as NSString).appendingPathComponent(entry.relativePath)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw .unknownDataset(name: name, reason: "looked for \(path), which does not exist")
-        }
-        return (path, entry)
+        let here = FileManager.default.currentDirectoryPath
+        let rootNote = root ?? defaultRoot == nil ? "QUORUM_DATA is not set and \(defaultRelativeRoot) (from \(here)) does not exist; " : ""
+        throw .unknownDataset(name: name, reason: "\(rootNote)looked for \(candidates.joined(separator: " and ")), which do not exist")
     }
 
     /// Loads `nameOrPath`: an existing file, else a catalog name under `root` (or

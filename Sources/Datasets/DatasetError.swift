@@ -51,6 +51,12 @@ public enum DatasetError: Error, Sendable, Hashable {
     case unknownFormat(path: String, location: RecordLocation, fields: [String])
     /// A data set name (`gsm8k:train`) that the catalog does not know or cannot find on disk.
     case unknownDataset(name: String, reason: String)
+    /// `quorum data pull` could not fetch the file (no connection, HTTP error).
+    case downloadFailed(name: String, url: String, reason: String)
+    /// The fetched file is not the published one.
+    case checksumMismatch(name: String, url: String, expected: String, found: String)
+    /// The data set has no single official file to fetch.
+    case noDownloadSource(name: String, reason: String)
 }
 
 extension DatasetError: CustomStringConvertible, LocalizedError {
@@ -94,6 +100,12 @@ extension DatasetError: CustomStringConvertible, LocalizedError {
             "`\(name)`: \(reason)"
         case .noValidRecords(let path, let skipped, let first):
             "\(path): all \(skipped) records are invalid; the first: \(first)"
+        case .downloadFailed(let name, let url, let reason):
+            "cannot download `\(name)` from \(url): \(reason)"
+        case .checksumMismatch(let name, let url, let expected, let found):
+            "the file downloaded for `\(name)` from \(url) has SHA-256 \(found), expected \(expected); it was not saved"
+        case .noDownloadSource(let name, let reason):
+            "`\(name)` cannot be pulled: \(reason)"
         }
     }
 
@@ -120,7 +132,11 @@ extension DatasetError: CustomStringConvertible, LocalizedError {
         case .noValidRecords:
             "check that this is the file you meant, and its format (--format NAME)"
         case .unknownDataset:
-            "set QUORUM_DATA to a folder laid out like shared/data (\(DatasetCatalog.layoutSummary)), or pass a file path"
+            "set QUORUM_DATA to a folder laid out like shared/data (\(DatasetCatalog.layoutSummary)), run `quorum data pull NAME`, or pass a file path"
+        case .downloadFailed, .noDownloadSource:
+            "the other two ways: pass the file's path, or set QUORUM_DATA to a folder laid out like shared/data (\(DatasetCatalog.layoutSummary))"
+        case .checksumMismatch:
+            "the source or a proxy changed the file; use --mirror with a trusted copy, or pass a file path"
         }
     }
 
@@ -130,7 +146,8 @@ extension DatasetError: CustomStringConvertible, LocalizedError {
         case .invalidUTF8, .badJSON, .notAnObject, .missingField, .wrongType, .invalidValue,
              .unknownField, .duplicateID:
             true
-        case .fileNotFound, .unreadable, .emptyFile, .badGzip, .unknownFormat, .unknownDataset, .noValidRecords:
+        case .fileNotFound, .unreadable, .emptyFile, .badGzip, .unknownFormat, .unknownDataset, .noValidRecords,
+             .downloadFailed, .checksumMismatch, .noDownloadSource:
             false
         }
     }

@@ -6,7 +6,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect benchmark and task data sets.",
-        subcommands: [Inspect.self])
+        subcommands: [Inspect.self, Pull.self])
 }
 
 extension DataCommand {
@@ -37,6 +37,36 @@ extension DataCommand {
             do {
                 let dataset = try DatasetCatalog.load(file, format: format, skipInvalid: skipInvalid)
                 print(dataset.inspectionReport(firstProblemAsJSON: json))
+            } catch {
+                printError("error: \(error.description)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
+
+extension DataCommand {
+    /// `quorum data pull NAME`: download a catalog data set and check its SHA-256.
+    struct Pull: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a benchmark data set from its official source into $QUORUM_HOME/data and check its SHA-256.",
+            discussion: """
+                Names: \(DatasetCatalog.sources.keys.sorted().joined(separator: ", ")) (or the set alone for its default split). \
+                Pulled files are found by name afterwards, like files under $QUORUM_DATA.
+                """)
+
+        @Argument(help: "The data set, e.g. gsm8k or gsm8k:train.")
+        var name: String
+
+        @Option(help: "A base URL serving files laid out like shared/data, used instead of the official source.")
+        var mirror: String?
+
+        func run() async throws {
+            do {
+                switch try await DatasetCatalog.pull(name, mirror: mirror) {
+                case .alreadyPresent(let path): print("Already present and checked: \(path)")
+                case .downloaded(let path): print("Downloaded and checked: \(path)")
+                }
             } catch {
                 printError("error: \(error.description)")
                 throw ExitCode.failure

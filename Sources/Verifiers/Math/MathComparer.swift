@@ -1,0 +1,387 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value met while evaluating: exact when rational arithmetic sufficed, else a double.
+enum MathValue: Sendable {
+    case exact(MathRational)
+    case real(Double)
+
+    var doubleValue: Double {
+        switch self {
+        case .exact(let r): r.doubleValue
+        case .real(let d): d
+        }
+    }
+}
+
+/// A three-way answer: equal, not equal, or undecided with the reason.
+enum MathTruth: Equatable {
+    case yes
+    case no
+    case unknown(String)
+}
+
+/// Compares two parsed answers structurally, then numerically (exactly where it can, at
+/// random points when there are variables); records the name of the rule that decided.
+struct MathComparer {
+    let budget: MathBudget
+    var rule = "equal"
+    static let maximumElements = 64
+    static let exponentLimit = 10_000
+
+    init(budget: MathBudget) { self.budget = budget }
+
+    mutating func equal(_ a: MathExpression, _ b: MathExpression) throws(MathCheckFailure) -> MathTruth {
+        try budget.step()
+        switch (a, b) {
+        case (.list(let x), .list(let y)), (.set(let x), .set(let y)), (.list(let x), .set(let y)),
+             (.set(let x), .list(let y)), (.union(let x), .union(let y)):
+            rule = "order-free elements"
+            return try unordered(x, y)
+        case (.set(let x), _) where x.count == 1 && b.isScalar:
+            return try equal(x[0], b)
+        case (_, .set(let y)) where y.count == 1 && a.isScalar:
+            return try equal(a, y[0])
+        case (.bracket(let o1, let x, let c1), .bracket(let o2, let y, let c2)):
+            guard o1 == o2, c1 == c2 else { rule = "brackets differ (open/closed ends)"; return .no }
+            rule = "ordered elements"
+            return try ordered(x, y)
+        case (.matrix(let x), .matrix(let y)):
+            guard x.count == y.count, x.first?.count == y.first?.count else { rule = "matrix shapes differ"; return .no }
+            rule = "matrix elements"
+            return try ordered(x.flatMap { $0 }, y.flatMap { $0 })
+        case (.matrix(let x), .bracket("(", let y, ")")), (.bracket("(", let y, ")"), .matrix(let x)):
+            // A column or row vector written as a tuple.
+            let flat = x.flatMap { $0 }
+            guard x.count == 1 || x.first?.count == 1, flat.count == y.count else { rule = "vector lengths differ"; return .no }
+            rule = "vector elements"
+            return try ordered(flat, y)
+        case (.equation(let l1, let r1), .equation(let l2, let r2)):
+            return try equations(l1, r1, l2, r2)
+        case (.equation(.symbol, let r), _) where !isEquation(b):
+            let t = try equal(r, b); rule = "equation's right side (x = … prefix)"; return t
+        case (_, .equation(.symbol, let r)) where !isEquation(a):
+            let t = try equal(a, r); rule = "equation's right side (x = … prefix)"; return t
+        default:
+            guard a.isScalar, b.isScalar else { rule = "different kinds of answer"; return .no }
+            return try scalars(a, b)
+        }
+    }
+
+    private func isEquation(_ e: MathExpression) -> Bool {
+        if case .equation = e { return true }
+        return false
+    }
+
+    private mutating func ordered(_ x: [MathExpression], _ y: [MathExpression]) throws(MathCheckFailure) -> MathTruth {
+        guard x.count == y.count else { rule = "element counts differ"; return .no }
+        let saved = rule
+        var undecided: String? = nil
+        for (p, q) in zip(x, y) {
+            switch try equal(p, q) {
+            case .yes: continue
+            case .no: rule = "element differs"; return .no
+            case .unknown(let why): undecided = why
+            }
+        }
+        rule = saved
+        if let undecided { return .unknown(undecided) }
+        return .yes
+    }
+
+    private mutating func unordered(_ x: [MathExpression], _ y: [MathExpression]) throws(MathCheckFailure) -> MathTruth {
+        guard x.count == y.count else { rule = "element counts differ"; return .no }
+        guard x.count <= Self.maximumElements else { throw .tooLarge("more than \(Self.maximumElements) elements") }
+        let saved = rule
+        var used = [Bool](repeating: false, count: y.count)
+        var undecided: String? = nil
+        for p in x {
+            var matched = false
+            for (j, q) in y.enumerated() where !used[j] {
+                let t = try equal(p, q)
+                if t == .yes { used[j] = true; matched = true; break }
+                if case .unknown(let why) = t { undecided = why }
+            }
+            if !matched {
+                if let undecided { return .unknown(undecided) }
+                rule = "an element has no match"
+                return .no
+            }
+        }
+        rule = saved
+        return .yes
+    }
+
+    private mutating func equations(_ l1: MathExpression, _ r1: MathExpression,
+                                    _ l2: MathExpression, _ r2: MathExpression) throws(MathCheckFailure) -> MathTruth {
+        if try equal(l1, l2) == .yes, try equal(r1, r2) == .yes { rule = "equation sides"; return .yes }
+        if try equal(l1, r2) == .yes, try equal(r1, l2) == .yes { rule = "equation sides swapped"; return .yes }
+        guard l1.isScalar, r1.isScalar, l2.isScalar, r2.isScalar else { rule = "equations differ"; return .no }
+        // Same equation with terms moved: (l1 − r1) ≡ ±(l2 − r2).
+        let d1 = MathExpression.subtract(l1, r1)
+        if try scalars(d1, .subtract(l2, r2)) == .yes || (try scalars(d1, .subtract(r2, l2))) == .yes {
+            rule = "equation rearranged"
+            return .yes
+        }
+        rule = "equations differ"
+        return .no
+    }
+
+    // MARK: - Numbers and expressions
+
+    private mutating func scalars(_ a: MathExpression, _ b: MathExpression) throws(MathCheckFailure) -> MathTruth {
+        var symbols = Set<String>()
+        a.collectSymbols(into: &symbols)
+        b.collectSymbols(into: &symbols)
+        if symbols.isEmpty {
+            rule = "numeric value"
+            let x: MathValue, y: MathValue
+            do throws(MathCheckFailure) {
+                x = try evaluate(a, [:])
+                y = try evaluate(b, [:])
+            } catch {
+                switch error {
+                case .overflow: return .unknown("number too large to compare exactly")
+                case .undefined: return .unknown("value undefined")
+                case .notScalar: return .unknown("not a number")
+                case .text, .unsupported, .tooLarge, .timeLimit: throw error
+                }
+            }
+            return same(x, y, decimalPolicy: (a.containsDecimal, b.containsDecimal))
+        }
+        rule = "equal at random points"
+        let names = symbols.sorted()
+        var generator = SplitMix64(seed: 0x5EED_0F_0A7)
+        var agreed = 0
+        var domainMismatches = 0
+        for _ in 0..<16 where agreed < 6 {
+            var point: [String: MathRational] = [:]
+            for name in names { point[name] = generator.nextRational() }
+            let x: MathValue?, y: MathValue?
+            do throws(MathCheckFailure) {
+                x = try definedValue(a, point)
+                y = try definedValue(b, point)
+            } catch {
+                switch error {
+                case .notScalar: return .unknown("not a number")
+                case .undefined, .overflow: continue   // too large: try another point
+                case .text, .unsupported, .tooLarge, .timeLimit: throw error
+                }
+            }
+            guard let x, let y else {
+                // Defined on one side only: ln(x²) vs 2 ln x at x < 0. One such point is
+                // forgiven (a removable hole like (x²−4)/(x−2) at 2); two mean different domains.
+                if (x == nil) != (y == nil) { domainMismatches += 1 }
+                if domainMismatches >= 2 { rule = "defined on different domains"; return .no }
+                continue
+            }
+            switch same(x, y, decimalPolicy: (false, false)) {
+            case .yes: agreed += 1
+            case .no: rule = "differ at a random point"; return .no
+            case .unknown(let why): return .unknown(why)
+            }
+        }
+        return agreed >= 3 ? .yes : .unknown("too few points where both sides are defined")
+    }
+
+    /// The value at `point`, or nil where the expression is undefined there.
+    private func definedValue(_ e: MathExpression, _ point: [String: MathRational]) throws(MathCheckFailure) -> MathValue? {
+        do throws(MathCheckFailure) {
+            return try evaluate(e, point)
+        } catch {
+            if case .undefined = error { return nil }
+            throw error
+        }
+    }
+
+    /// Equal as numbers, under the tolerance policy in `MathEquivalence`'s documentation.
+    private func same(_ x: MathValue, _ y: MathValue, decimalPolicy: (Bool, Bool)) -> MathTruth {
+        if case .exact(let p) = x, case .exact(let q) = y { return p == q ? .yes : .no }
+        // A written decimal is exact: it never stands for an irrational value.
+        if case .exact = x, case .real = y, decimalPolicy.0 { return .no }
+        if case .real = x, case .exact = y, decimalPolicy.1 { return .no }
+        let u = x.doubleValue, v = y.doubleValue
+        if u.isNaN || v.isNaN { return .unknown("value undefined") }
+        if u.isInfinite || v.isInfinite { return (u == v) ? .yes : .no }
+        let scale = max(abs(u), abs(v))
+        return abs(u - v) <= 1e-12 * scale + 1e-15 ? .yes : .no
+    }
+
+    private func evaluate(_ e: MathExpression, _ point: [String: MathRational]) throws(MathCheckFailure) -> MathValue {
+        try budget.step()
+        switch e {
+        case .number(let r, _): return .exact(r)
+        case .symbol(let name):
+            guard let v = point[name] else { throw .notScalar }
+            return .exact(v)
+        case .pi: return .real(Double.pi)
+        case .infinity: return .real(Double.infinity)
+        case .add(let a, let b):
+            return try combine(try evaluate(a, point), try evaluate(b, point), { $0.adding($1) }, +)
+        case .subtract(let a, let b):
+            return try combine(try evaluate(a, point), try evaluate(b, point), { $0.subtracting($1) }, -)
+        case .multiply(let a, let b):
+            return try combine(try evaluate(a, point), try evaluate(b, point), { $0.multiplying($1) }, *)
+        case .divide(let a, let b):
+            let divisor = try evaluate(b, point)
+            if divisor.doubleValue == 0 { throw .undefined }
+            return try combine(try evaluate(a, point), divisor, { $0.dividing(by: $1) }, /)
+        case .negate(let a):
+            switch try evaluate(a, point) {
+            case .exact(let r): guard let n = r.negated else { throw .overflow }; return .exact(n)
+            case .real(let d): return .real(-d)
+            }
+        case .power(let a, let b):
+            return try power(try evaluate(a, point), try evaluate(b, point))
+        case .function(let name, let args):
+            let values = try args.map { (arg) throws(MathCheckFailure) -> MathValue in try evaluate(arg, point) }
+            return try function(name, values)
+        default:
+            throw .notScalar
+        }
+    }
+
+    private func combine(_ x: MathValue, _ y: MathValue, _ exact: (MathRational, MathRational) -> MathRational?,
+                         _ real: (Double, Double) -> Double) throws(MathCheckFailure) -> MathValue {
+        if case .exact(let p) = x, case .exact(let q) = y {
+            guard let r = exact(p, q) else { throw .overflow }
+            return .exact(r)
+        }
+        return try checked(real(x.doubleValue, y.doubleValue))
+    }
+
+    private func checked(_ d: Double) throws(MathCheckFailure) -> MathValue {
+        if d.isNaN { throw .undefined }
+        return .real(d)
+    }
+
+    private func power(_ base: MathValue, _ exponent: MathValue) throws(MathCheckFailure) -> MathValue {
+        if case .exact(let e) = exponent {
+            if case .exact(let b) = base {
+                if b == .zero && e.numerator <= 0 { throw .undefined }
+                if e.isInteger {
+                    if b == .zero || b == .one { return .exact(b) }
+                    if b == MathRational(-1)! { return .exact(e.numerator % 2 == 0 ? .one : b) }
+                    guard e.numerator.magnitude <= Self.exponentLimit, let r = b.power(Int(e.numerator)) else { throw .overflow }
+                    return .exact(r)
+                }
+                // Rational exponent p/q: exact when the q-th root is rational (8^(2/3) = 4).
+                if e.denominator <= 64, e.numerator.magnitude <= Self.exponentLimit,
+                   let root = b.exactRoot(Int(e.denominator)), let r = root.power(Int(e.numerator)) {
+                    return .exact(r)
+                }
+                if b.numerator < 0 {
+                    // Real odd roots of negatives: (−8)^(1/3) = −2.
+                    guard e.denominator % 2 == 1 else { throw .undefined }
+                    let magnitude = pow(-b.doubleValue, e.doubleValue)
+                    return try checked(e.numerator % 2 == 0 ? magnitude : -magnitude)
+                }
+            }
+            if e.isInteger, base.doubleValue < 0 {
+                return try checked(pow(base.doubleValue, e.doubleValue))
+            }
+        }
+        let b = base.doubleValue
+        if b < 0 { throw .undefined }
+        return try checked(pow(b, exponent.doubleValue))
+    }
+
+    private func function(_ name: String, _ v: [MathValue]) throws(MathCheckFailure) -> MathValue {
+        func real(_ f: (Double) -> Double) throws(MathCheckFailure) -> MathValue {
+            guard v.count == 1 else { throw .notScalar }
+            return try checked(f(v[0].doubleValue))
+        }
+        switch name {
+        case "sqrt":
+            guard v.count == 1 else { throw .notScalar }
+            if v[0].doubleValue < 0 { throw .undefined }
+            if case .exact(let r) = v[0], let root = r.exactRoot(2) { return .exact(root) }
+            return .real(v[0].doubleValue.squareRoot())
+        case "root":
+            guard v.count == 2, case .exact(let index) = v[0], index.isInteger, index.numerator >= 2, index.numerator <= 64 else {
+                throw .undefined
+            }
+            return try power(v[1], .exact(MathRational(1, index.numerator)!))
+        case "abs":
+            guard v.count == 1 else { throw .notScalar }
+            if case .exact(let r) = v[0] { return .exact(r.numerator < 0 ? r.negated! : r) }
+            return .real(abs(v[0].doubleValue))
+        case "factorial":
+            guard v.count == 1, case .exact(let n) = v[0], n.isInteger, n.numerator >= 0 else { throw .undefined }
+            guard n.numerator <= 33 else { throw .overflow }
+            var r = MathRational.one
+            if n.numerator >= 2 {
+                for k in 2...Int(n.numerator) { guard let next = r.multiplying(MathRational(Int128(k))!) else { throw .overflow }; r = next }
+            }
+            return .exact(r)
+        case "binom":
+            guard v.count == 2, case .exact(let n) = v[0], case .exact(let k) = v[1], n.isInteger, k.isInteger,
+                  n.numerator >= 0, k.numerator >= 0 else { throw .undefined }
+            if k.numerator > n.numerator { return .exact(.zero) }
+            let kk = min(k.numerator, n.numerator - k.numerator)
+            guard kk <= 200 else { throw .overflow }
+            var r = MathRational.one
+            var i: Int128 = 1
+            while i <= kk {
+                guard let m = r.multiplying(MathRational(n.numerator - kk + i)!), let d = m.dividing(by: MathRational(i)!) else {
+                    throw .overflow
+                }
+                r = d
+                i += 1
+            }
+            return .exact(r)
+        case "log":
+            guard v.count == 2 else { throw .notScalar }
+            let base = v[0].doubleValue, x = v[1].doubleValue
+            guard base > 0, base != 1, x > 0 else { throw .undefined }
+            return try checked(naturalLog(x) / naturalLog(base))
+        case "ln": return try real { $0 > 0 ? naturalLog($0) : .nan }
+        case "exp": return try real { exp($0) }
+        case "sin": return try real { sin($0) }
+        case "cos": return try real { cos($0) }
+        case "tan": return try real { tan($0) }
+        case "sec": return try real { 1 / cos($0) }
+        case "csc": return try real { 1 / sin($0) }
+        case "cot": return try real { cos($0) / sin($0) }
+        case "arcsin": return try real { asin($0) }
+        case "arccos": return try real { acos($0) }
+        case "arctan": return try real { atan($0) }
+        case "sinh": return try real { sinh($0) }
+        case "cosh": return try real { cosh($0) }
+        case "tanh": return try real { tanh($0) }
+        default: throw .notScalar
+        }
+    }
+}
+
+@inline(__always) private func naturalLog(_ x: Double) -> Double { log(x) }
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, one per check, so the
+/// random points are the same on every run and no state is shared between checks.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A nonzero rational p/q with |p| ≤ 30 and q among small primes, so distinct
+    /// polynomials rarely agree by chance and evaluation stays exact.
+    mutating func nextRational() -> MathRational {
+        let denominators: [Int128] = [1, 2, 3, 5, 7, 11, 13]
+        var p = Int128(next() % 61) - 30
+        if p == 0 { p = 17 }
+        let q = denominators[Int(next() % UInt64(denominators.count))]
+        return MathRational(p, q)!
+    }
+}
