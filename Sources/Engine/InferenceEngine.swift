@@ -1,19 +1,14 @@
 import Kernels
 import Models
+import ScalingCore
 import Tokenizers
-
-/// Why a sample ended.
-public enum FinishReason: String, Sendable, Equatable {
-    /// A stop token or stop string.
-    case stop
-    /// `maxTokens` reached (or the context filled).
-    case length
-}
 
 /// One generated sample.
 public struct GeneratedSample: Sendable, Equatable {
-    /// Position in the request (`0..<count`); sample `index` used seed `seed &+ index`.
+    /// Position in the request (`0..<count`).
     public let index: Int
+    /// The seed this sample drew with.
+    public let seed: UInt64
     /// Every generated token, a final stop token included.
     public internal(set) var tokens: [Int] = []
     /// The text of `tokens` without control tokens and before any stop string; nil
@@ -68,7 +63,7 @@ public struct GenerationOutput: Sendable, Equatable {
 /// ```swift
 /// let engine = try InferenceEngine(path: modelPath)
 /// let output = try engine.generate(promptTokens: engine.tokenizer!.encode(prompt),
-///                                  parameters: SamplingParameters(temperature: 0.7, seed: 1), count: 4)
+///                                  parameters: GenerationOptions(temperature: 0.7, seed: 1), count: 4)
 /// for sample in output.samples { print(sample.text ?? "") }
 /// ```
 public final class InferenceEngine {
@@ -103,20 +98,36 @@ public final class InferenceEngine {
         self.init(model: model, tokenizer: tokenizer, threadCount: threadCount, maxSamples: maxSamples)
     }
 
-    /// Generates `count` samples continuing `promptTokens`.
+    /// Generates `count` samples continuing `promptTokens`; sample i draws with seed
+    /// `parameters.seed &+ i`.
+    public func generate(promptTokens: [Int], parameters: GenerationOptions, count: Int = 1,
+                         reportLogprobs: Bool = false,
+                         onEvent: ((GenerationEvent) -> Void)? = nil) throws(EngineError) -> GenerationOutput {
+        guard count >= 1 else { throw .invalidParameter(name: "count", value: "\(count)", expected: "1 to \(maxSamples)") }
+        return try generate(promptTokens: promptTokens, parameters: parameters,
+                            seeds: (0..<count).map { parameters.seed &+ UInt64($0) },
+                            reportLogprobs: reportLogprobs, onEvent: onEvent)
+    }
+
+    /// Generates one sample per seed continuing `promptTokens`.
+    ///
+    /// The prompt is prefilled once; each sample forks its KV-cache pages and all
+    /// decode together. A sample's tokens depend only on the prompt, the parameters
+    /// and its seed, not on the other samples in the batch.
     ///
     /// - Parameters:
     ///   - promptTokens: the prompt, already tokenised (chat template applied).
-    ///   - parameters: sampling and stopping; sample i draws with seed `parameters.seed &+ i`.
-    ///   - count: samples, 1 to `maxSamples`.
+    ///   - parameters: sampling and stopping (`parameters.seed` is not used).
+    ///   - seeds: one per sample, 1 to `maxSamples` of them.
     ///   - reportLogprobs: record `PositionLogprobs` for each generated token.
     ///   - onEvent: called after each token of each sample, on the caller's thread.
-    /// - Returns: the samples in index order, with counts and timings.
-    public func generate(promptTokens: [Int], parameters: SamplingParameters, count: Int = 1,
+    /// - Returns: the samples in seed order, with counts and timings.
+    public func generate(promptTokens: [Int], parameters: GenerationOptions, seeds: [UInt64],
                          reportLogprobs: Bool = false,
                          onEvent: ((GenerationEvent) -> Void)? = nil) throws(EngineError) -> GenerationOutput {
         try parameters.validate()
         guard !promptTokens.isEmpty else { throw .emptyPrompt }
+        let count = seeds.count
         guard count >= 1, count <= maxSamples else {
             throw .invalidParameter(name: "count", value: "\(count)", expected: "1 to \(maxSamples)")
         }
@@ -149,8 +160,8 @@ public final class InferenceEngine {
         timings.promptSeconds = seconds(clock.now - prefillStart)
 
         // Per-sample state.
-        var samples = (0..<count).map { GeneratedSample(index: $0) }
-        var samplers = (0..<count).map { Sampler(parameters: parameters, seed: parameters.seed &+ UInt64($0)) }
+        var samples = (0..<count).map { GeneratedSample(index: $0, seed: seeds[$0]) }
+        var samplers = seeds.map { Sampler(parameters: parameters, seed: $0) }
         var histories = Array(repeating: promptTokens, count: count)
         var detokenizers = tokenizer.map { t in
             Array(repeating: StreamingDetokenizer(tokenizer: t, stopStrings: parameters.stopStrings), count: count)

@@ -27,12 +27,12 @@ public struct PositionLogprobs: Sendable, Equatable {
 }
 
 /// The sampler chain of one sample: penalties → top-k → top-p → min-p →
-/// temperature → draw (see `SamplingParameters`), with its own seeded generator.
+/// temperature → draw (see `GenerationOptions`), with its own seeded generator.
 public struct Sampler: Sendable {
-    public let parameters: SamplingParameters
+    public let parameters: GenerationOptions
     public private(set) var generator: SplitMix64
 
-    public init(parameters: SamplingParameters, seed: UInt64) {
+    public init(parameters: GenerationOptions, seed: UInt64) {
         self.parameters = parameters
         generator = SplitMix64(seed: seed)
     }
@@ -45,7 +45,7 @@ public struct Sampler: Sendable {
 
     /// Applies the penalties to `logits` for the context `history` (prompt and
     /// completion so far; only the last `penaltyWindow` tokens count).
-    public static func penalize(_ logits: inout TokenCandidates, history: ArraySlice<Int>, parameters p: SamplingParameters) {
+    public static func penalize(_ logits: inout TokenCandidates, history: ArraySlice<Int>, parameters p: GenerationOptions) {
         guard p.penaltyWindow > 0, p.repetitionPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0 else { return }
         var counts: [Int: Int] = [:]
         for token in history.suffix(p.penaltyWindow) { counts[token, default: 0] += 1 }

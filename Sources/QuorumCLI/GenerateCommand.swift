@@ -72,8 +72,8 @@ struct GenerateCommand: ParsableCommand {
         do { try parameters.validate() } catch { throw ValidationError(error.description) }
     }
 
-    var parameters: SamplingParameters {
-        SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
+    var parameters: GenerationOptions {
+        GenerationOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
                            repetitionPenalty: repetitionPenalty, frequencyPenalty: frequencyPenalty,
                            presencePenalty: presencePenalty, maxTokens: maxTokens, stopStrings: stop, seed: seed)
     }

@@ -1,4 +1,5 @@
 import Engine
+import ScalingCore
 import Foundation
 import Models
 import Testing
@@ -23,7 +24,7 @@ struct InferenceEngineTests {
 
     @Test func batchedSamplesEqualSingleSampleRunsWithTheSameSeeds() throws {
         let engine = InferenceEngine(model: try LlamaModel(path: Self.tinyPath), tokenizer: nil, threadCount: 2, maxSamples: 8)
-        let parameters = SamplingParameters(temperature: 1.0, maxTokens: 20, seed: 1000)
+        let parameters = GenerationOptions(temperature: 1.0, maxTokens: 20, seed: 1000)
         let batched = try engine.generate(promptTokens: Self.prompt, parameters: parameters, count: 5, reportLogprobs: true)
         #expect(batched.samples.count == 5)
         #expect(Set(batched.samples.map(\.tokens)).count > 1, "five samples at temperature 1 should not all agree")
@@ -37,7 +38,7 @@ struct InferenceEngineTests {
 
     @Test func samplesThatStopEarlyLeaveTheBatchWithoutDisturbingTheOthers() throws {
         let engine = InferenceEngine(model: try LlamaModel(path: Self.tinyPath), tokenizer: nil, threadCount: 2, maxSamples: 8)
-        let base = SamplingParameters(temperature: 1.0, maxTokens: 16, seed: 77)
+        let base = GenerationOptions(temperature: 1.0, maxTokens: 16, seed: 77)
         let unstopped = try engine.generate(promptTokens: Self.prompt, parameters: base, count: 6)
         // Stop at a token one of the samples produces mid-way; the rest must be unchanged.
         let stopToken = unstopped.samples[0].tokens[5]
@@ -61,7 +62,7 @@ struct InferenceEngineTests {
         let engine = InferenceEngine(model: try LlamaModel(path: Self.tinyPath), tokenizer: nil, threadCount: 2, maxSamples: 4)
         for golden in goldens.cases where golden.model == "tiny_mistral.gguf" {
             let output = try engine.generate(promptTokens: golden.promptTokens,
-                                             parameters: SamplingParameters(temperature: 0, maxTokens: golden.greedyTokens.count), count: 3)
+                                             parameters: GenerationOptions(temperature: 0, maxTokens: golden.greedyTokens.count), count: 3)
             for sample in output.samples {
                 #expect(sample.tokens == golden.greedyTokens)
                 #expect(sample.finishReason == .length)
@@ -76,7 +77,7 @@ struct InferenceEngineTests {
         #expect(throws: EngineError.self) { try engine.generate(promptTokens: [1], parameters: .greedy, count: 3) }
         #expect(throws: EngineError.self) { try engine.generate(promptTokens: [1_000_000], parameters: .greedy) }
         // The engine stays usable after an error.
-        #expect(try engine.generate(promptTokens: [1, 2], parameters: SamplingParameters(temperature: 0, maxTokens: 3)).samples[0].tokens.count == 3)
+        #expect(try engine.generate(promptTokens: [1, 2], parameters: GenerationOptions(temperature: 0, maxTokens: 3)).samples[0].tokens.count == 3)
     }
 }
 
@@ -97,7 +98,7 @@ struct SmolLMEngineTests {
         let engine = try InferenceEngine(path: path, threadCount: 2, maxSamples: 8)
         let tokenizer = try #require(engine.tokenizer)
         let prompt = tokenizer.encode("<|im_start|>user\nName a colour.<|im_end|>\n<|im_start|>assistant\n")
-        let parameters = SamplingParameters(temperature: 0.9, topP: 0.95, maxTokens: 24, seed: 5)
+        let parameters = GenerationOptions(temperature: 0.9, topP: 0.95, maxTokens: 24, seed: 5)
         let batched = try engine.generate(promptTokens: prompt, parameters: parameters, count: 4, reportLogprobs: true)
         for i in [0, 3] {
             var single = parameters
@@ -119,24 +120,24 @@ struct SmolLMStoppingTests {
     @Test func greedyAnswerStopsAtEndOfTurnAndAtStopStrings() throws {
         let engine = try InferenceEngine(path: try TestPaths.defaultModel().path, threadCount: 2, maxSamples: 2)
         let tokenizer = try #require(engine.tokenizer)
-        let prompt = tokenizer.encode(tokenizer.renderChat([ChatMessage(role: "user", content: "What is the capital of France?")]).text)
+        let prompt = tokenizer.encode(tokenizer.renderChat([Tokenizers.ChatMessage(role: "user", content: "What is the capital of France?")]).text)
         // The reference greedy answer (scripts/reference_forward.py, chat_capital) is
         // "The capital of France is Paris." followed by <|im_end|>.
-        let answer = try engine.generate(promptTokens: prompt, parameters: SamplingParameters(temperature: 0, maxTokens: 32))
+        let answer = try engine.generate(promptTokens: prompt, parameters: GenerationOptions(temperature: 0, maxTokens: 32))
         #expect(answer.samples[0].text == "The capital of France is Paris.")
         #expect(answer.samples[0].finishReason == .stop)
         #expect(tokenizer.isEndOfGeneration(answer.samples[0].tokens.last!))
 
         var streamed = ""
         let stopped = try engine.generate(promptTokens: prompt,
-                                          parameters: SamplingParameters(temperature: 0, maxTokens: 32, stopStrings: [" Paris"])) {
+                                          parameters: GenerationOptions(temperature: 0, maxTokens: 32, stopStrings: [" Paris"])) {
             streamed += $0.text
         }
         #expect(stopped.samples[0].text == "The capital of France is")
         #expect(streamed == "The capital of France is")
         #expect(stopped.samples[0].finishReason == .stop)
 
-        let short = try engine.generate(promptTokens: prompt, parameters: SamplingParameters(temperature: 0, maxTokens: 3))
+        let short = try engine.generate(promptTokens: prompt, parameters: GenerationOptions(temperature: 0, maxTokens: 3))
         #expect(short.samples[0].tokens.count == 3)
         #expect(short.samples[0].finishReason == .length)
     }

@@ -16,7 +16,7 @@ struct SamplerTests {
     }
 
     /// The final distribution as `[token: probability]`.
-    static func distribution(_ parameters: SamplingParameters, history: [Int] = [], logits: [Float] = logits) -> [Int: Double] {
+    static func distribution(_ parameters: GenerationOptions, history: [Int] = [], logits: [Float] = logits) -> [Int: Double] {
         let sampler = Sampler(parameters: parameters, seed: 0)
         let (candidates, probabilities) = logits.withUnsafeBufferPointer {
             sampler.finalDistribution(logits: $0, history: history[...])
@@ -33,45 +33,45 @@ struct SamplerTests {
 
     @Test func temperatureDividesLogits() {
         let p = Self.softmax(Self.logits.map { Double($0) / 0.5 })
-        Self.expectClose(Self.distribution(SamplingParameters(temperature: 0.5)), Dictionary(uniqueKeysWithValues: p.enumerated().map { ($0.offset, $0.element) }))
+        Self.expectClose(Self.distribution(GenerationOptions(temperature: 0.5)), Dictionary(uniqueKeysWithValues: p.enumerated().map { ($0.offset, $0.element) }))
     }
 
     @Test func topKKeepsTheKBest() {
         let p = Self.softmax([2.0, 1.0, 0.5])
-        Self.expectClose(Self.distribution(SamplingParameters(topK: 3)), [0: p[0], 1: p[1], 2: p[2]])
+        Self.expectClose(Self.distribution(GenerationOptions(topK: 3)), [0: p[0], 1: p[1], 2: p[2]])
     }
 
     @Test func topPKeepsTheSmallestPrefixReachingP() {
         // Sorted raw probabilities 0.563, 0.207, 0.126, ...: cumulative 0.563, 0.770, 0.896.
         let p = Self.softmax([2.0, 1.0, 0.5])
-        Self.expectClose(Self.distribution(SamplingParameters(topP: 0.8)), [0: p[0], 1: p[1], 2: p[2]])
+        Self.expectClose(Self.distribution(GenerationOptions(topP: 0.8)), [0: p[0], 1: p[1], 2: p[2]])
         let q = Self.softmax([2.0, 1.0])
-        Self.expectClose(Self.distribution(SamplingParameters(topP: 0.7)), [0: q[0], 1: q[1]])
+        Self.expectClose(Self.distribution(GenerationOptions(topP: 0.7)), [0: q[0], 1: q[1]])
     }
 
     @Test func minPDropsTokensBelowAFractionOfTheBest() {
         // 0.25 × 0.563 = 0.141: token 2 (0.126) goes, token 1 (0.207) stays.
         let p = Self.softmax([2.0, 1.0])
-        Self.expectClose(Self.distribution(SamplingParameters(minP: 0.25)), [0: p[0], 1: p[1]])
+        Self.expectClose(Self.distribution(GenerationOptions(minP: 0.25)), [0: p[0], 1: p[1]])
     }
 
     @Test func repetitionPenaltyDividesPositiveAndMultipliesNegativeLogits() {
         let p = Self.softmax([2.0 / 1.5, 1.0, 0.5, -1.0 * 1.5, 0.0])
-        Self.expectClose(Self.distribution(SamplingParameters(repetitionPenalty: 1.5), history: [0, 3, 3]),
+        Self.expectClose(Self.distribution(GenerationOptions(repetitionPenalty: 1.5), history: [0, 3, 3]),
                          Dictionary(uniqueKeysWithValues: p.enumerated().map { ($0.offset, $0.element) }))
     }
 
     @Test func frequencyAndPresencePenaltiesSubtractPerOccurrenceAndOnce() {
         // Token 1 seen twice: 1 - 2·0.5 - 0.25; token 4 once: 0 - 0.5 - 0.25.
         let p = Self.softmax([2.0, 1.0 - 1.0 - 0.25, 0.5, -1.0, 0.0 - 0.5 - 0.25])
-        Self.expectClose(Self.distribution(SamplingParameters(frequencyPenalty: 0.5, presencePenalty: 0.25), history: [1, 4, 1]),
+        Self.expectClose(Self.distribution(GenerationOptions(frequencyPenalty: 0.5, presencePenalty: 0.25), history: [1, 4, 1]),
                          Dictionary(uniqueKeysWithValues: p.enumerated().map { ($0.offset, $0.element) }))
     }
 
     @Test func penaltiesOnlyLookAtTheWindow() {
         let p = Self.softmax(Self.logits.map(Double.init))
         // Token 0 lies outside the last 2 tokens of history.
-        Self.expectClose(Self.distribution(SamplingParameters(repetitionPenalty: 2, penaltyWindow: 2), history: [0, 7, 8]),
+        Self.expectClose(Self.distribution(GenerationOptions(repetitionPenalty: 2, penaltyWindow: 2), history: [0, 7, 8]),
                          Dictionary(uniqueKeysWithValues: p.enumerated().map { ($0.offset, $0.element) }))
     }
 
@@ -81,21 +81,21 @@ struct SamplerTests {
         // min-p 0.2 over {0,1,2} (0.629, 0.231, 0.140 ≥ 0.126) keeps all three;
         // temperature 0.7 sharpens.
         let p = Self.softmax([2.0 / 0.7, 1.0 / 0.7, 0.5 / 0.7])
-        Self.expectClose(Self.distribution(SamplingParameters(temperature: 0.7, topK: 4, topP: 0.9, minP: 0.2)),
+        Self.expectClose(Self.distribution(GenerationOptions(temperature: 0.7, topK: 4, topP: 0.9, minP: 0.2)),
                          [0: p[0], 1: p[1], 2: p[2]])
     }
 
     @Test func greedyPicksTheHighestPenalisedLogitLowestIdOnTies() {
         Self.expectClose(Self.distribution(.greedy), [0: 1])
         Self.expectClose(Self.distribution(.greedy, logits: [0, 3, 1, 3]), [1: 1])
-        Self.expectClose(Self.distribution(SamplingParameters(temperature: 0, repetitionPenalty: 4), history: [0]), [1: 1])
+        Self.expectClose(Self.distribution(GenerationOptions(temperature: 0, repetitionPenalty: 4), history: [0]), [1: 1])
     }
 
     @Test func topPOnALargeVocabularyMatchesAFullSort() {
         // 50k logits: the fast path (sorting only tokens within 20 nats) must pick the same nucleus.
         var generator = SplitMix64(seed: 7)
         let logits = (0..<50_000).map { _ in Float(generator.nextUnit() * 12) }
-        let parameters = SamplingParameters(topP: 0.9)
+        let parameters = GenerationOptions(topP: 0.9)
         let actual = Self.distribution(parameters, logits: logits)
         let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
         let all = Self.softmax(logits.map(Double.init))
@@ -111,7 +111,7 @@ struct SamplerTests {
 
     @Test func drawFrequenciesFollowTheDistribution() {
         let logits: [Float] = [1.0, 0.5, 0.0, -0.5, 0.25]
-        let parameters = SamplingParameters(temperature: 0.8, topK: 4)
+        let parameters = GenerationOptions(temperature: 0.8, topK: 4)
         let expected = Self.softmax([1.0, 0.5, 0.0, 0.25].map { $0 / 0.8 })
         let tokens = [0, 1, 2, 4]
         var sampler = Sampler(parameters: parameters, seed: 42)
@@ -133,7 +133,7 @@ struct SamplerTests {
     @Test func sameSeedSameDrawsDifferentSeedDifferentDraws() {
         let logits: [Float] = Array(repeating: 0, count: 100)
         func draws(_ seed: UInt64) -> [Int] {
-            var sampler = Sampler(parameters: SamplingParameters(), seed: seed)
+            var sampler = Sampler(parameters: GenerationOptions(), seed: seed)
             return logits.withUnsafeBufferPointer { b in (0..<50).map { _ in sampler.sample(logits: b, history: []) } }
         }
         #expect(draws(3) == draws(3))
@@ -161,10 +161,10 @@ struct SamplerTests {
     }
 
     @Test func invalidParametersAreRejectedByName() {
-        #expect(throws: EngineError.self) { try SamplingParameters(topP: 0).validate() }
-        #expect(throws: EngineError.self) { try SamplingParameters(temperature: -1).validate() }
+        #expect(throws: EngineError.self) { try GenerationOptions(topP: 0).validate() }
+        #expect(throws: EngineError.self) { try GenerationOptions(temperature: -1).validate() }
         do {
-            try SamplingParameters(minP: 2).validate()
+            try GenerationOptions(minP: 2).validate()
             Issue.record("minP 2 accepted")
         } catch {
             #expect(error.description.contains("minP"))

@@ -1,4 +1,9 @@
-/// How to pick each next token, and when to stop. Defaults sample from the model's
+import ScalingCore
+
+/// How the embedded engine picks each next token, and when it stops: ScalingCore's
+/// backend-neutral `SamplingParameters` resolved to concrete values, plus what only
+/// this engine has (seeds, stop tokens, the penalty window).
+/// Defaults sample from the model's
 /// distribution unchanged (temperature 1, no truncation, no penalties).
 ///
 /// The sampler applies, in order (llama.cpp's default chain):
@@ -10,7 +15,7 @@
 ///    temperature 1 of the candidates that survived the previous stage;
 /// 5. temperature, 6. a draw from the softmax of what remains.
 /// Temperature 0 picks the highest penalised logit (greedy; ties to the lowest id).
-public struct SamplingParameters: Sendable, Equatable {
+public struct GenerationOptions: Sendable, Equatable {
     /// 0 = greedy.
     public var temperature: Double = 1
     /// Keep the `topK` most likely tokens; 0 = off.
@@ -57,8 +62,17 @@ public struct SamplingParameters: Sendable, Equatable {
         self.topLogprobs = topLogprobs
     }
 
+    /// Resolves backend-neutral parameters: a nil knob means "off".
+    public init(_ parameters: SamplingParameters, seed: UInt64 = 0) {
+        self.init(temperature: parameters.temperature, topK: parameters.topK ?? 0, topP: parameters.topP ?? 1,
+                  minP: parameters.minP ?? 0, repetitionPenalty: parameters.repetitionPenalty ?? 1,
+                  frequencyPenalty: parameters.frequencyPenalty ?? 0, presencePenalty: parameters.presencePenalty ?? 0,
+                  maxTokens: parameters.maxTokens, stopStrings: parameters.stop, seed: seed,
+                  topLogprobs: parameters.logprobs ?? 0)
+    }
+
     /// Greedy decoding (temperature 0).
-    public static var greedy: SamplingParameters { SamplingParameters(temperature: 0) }
+    public static var greedy: GenerationOptions { GenerationOptions(temperature: 0) }
 
     /// Throws on out-of-range values, naming the parameter.
     public func validate() throws(EngineError) {
