@@ -142,3 +142,23 @@ struct SmolLMStoppingTests {
         #expect(short.samples[0].finishReason == .length)
     }
 }
+
+struct EmbeddedCompletionProviderTests {
+    @Test func providerSamplesEachSeedReproducibly() async throws {
+        let provider = try EmbeddedCompletionProvider(path: try TestPaths.defaultModel().path, threadCount: 2, maxSamples: 2)
+        let request = CompletionRequest(
+            prompt: .messages([ScalingCore.ChatMessage(role: "user", content: "Name a fruit.")]),
+            parameters: SamplingParameters(temperature: 0.9, maxTokens: 12, logprobs: 0), seeds: [11, 12, 13])
+        let first = try await provider.complete(request)
+        #expect(first.map(\.seed) == [11, 12, 13])
+        // Seed 12 alone (a different batch) gives the same sample.
+        let alone = try await provider.complete(CompletionRequest(prompt: request.prompt, parameters: request.parameters, seeds: [12]))
+        #expect(alone[0].text == first[1].text)
+        #expect(abs((alone[0].logprobSum ?? 0) - (first[1].logprobSum ?? 1)) < 1e-3)
+        for completion in first {
+            #expect(completion.completionTokens > 0 && completion.completionTokens <= 12)
+            #expect(completion.promptTokens > 0)
+            #expect((completion.logprobSum ?? 1) < 0)
+        }
+    }
+}
