@@ -31,8 +31,8 @@ public enum MatrixMultiply {
     /// - Parameters:
     ///   - jobs: products; all have `weight.columns == columns`.
     ///   - input: `[batch × inputStride]` floats; row b's first `columns` are used.
-    ///   - rowBuffers: one buffer of at least `columns` floats per pool thread, for the
-    ///     decoded weight row.
+    ///   - rowBuffers: one buffer of at least `rowBufferFloats(columns:)` floats per pool
+    ///     thread, for decoded weight rows.
     public static func multiply(_ jobs: UnsafeBufferPointer<MatrixJob>, input: UnsafePointer<Float>,
                                 inputStride: Int, batch: Int, pool: WorkerPool,
                                 rowBuffers: UnsafeMutablePointer<Float>, rowBufferStride: Int) {
@@ -57,10 +57,13 @@ public enum MatrixMultiply {
     }
 
     /// Batches up to this size decode weights inside the dot product (no row buffer);
-    /// larger ones decode each row once into the buffer and reuse it. Both give
-    /// bitwise-equal results (see `RowDecoding.dotFused`), so a sequence's logits do
-    /// not depend on the batch it ran in.
-    public static let fusedBatchLimit = 2
+    /// larger ones decode each row once into the buffer and tile it against the
+    /// batch. Both give bitwise-equal results (see `MatrixMultiply+AVX2.swift`), so
+    /// a sequence's logits do not depend on the batch it ran in.
+    public static let fusedBatchLimit = 1
+
+    /// Floats of row buffer each pool thread needs for a matrix of `columns` columns.
+    public static func rowBufferFloats(columns: Int) -> Int { columns }
 
     /// The body of one task: decode each row once, dot it with every input row.
     @inline(__always)
@@ -68,16 +71,19 @@ public enum MatrixMultiply {
                              batch: Int, rowBuffer: UnsafeMutablePointer<Float>) {
         let columns = job.weight.columns
 #if arch(x86_64)
-        if batch <= fusedBatchLimit && RowDecoding.hasFusedDot(job.weight.type) {
-            for row in rows {
-                let source = job.weight.rowPointer(row)
-                let bias = job.bias?[row] ?? 0
-                for b in 0..<batch {
-                    job.output[b &* job.outputStride &+ row] =
-                        RowDecoding.dotFused(job.weight.type, source, input + b &* inputStride, columns) + bias
+        if tiledPathApplies(job.weight) {
+            if batch <= fusedBatchLimit && RowDecoding.hasFusedDot(job.weight.type) {
+                for row in rows {
+                    let source = job.weight.rowPointer(row)
+                    let bias = job.bias?[row] ?? 0
+                    for b in 0..<batch {
+                        job.output[b &* job.outputStride &+ row] =
+                            RowDecoding.dotFused(job.weight.type, source, input + b &* inputStride, columns) + bias
+                    }
                 }
+                return
             }
-            return
+            return tiledRows(job, rows: rows, input: input, inputStride: inputStride, batch: batch, rowBuffer: rowBuffer)
         }
 #endif
         for row in rows {

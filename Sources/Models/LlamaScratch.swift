@@ -76,7 +76,7 @@ public final class LlamaScratch {
         sines = buffer(b * c.ropeDimensions / 2)
         pages = buffer(b, Int32.self)
         slots = buffer(b, Int.self)
-        rowBufferStride = max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth) + 16
+        rowBufferStride = MatrixMultiply.rowBufferFloats(columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
         rowBuffers = buffer(pool.threadCount * rowBufferStride)
         scores = buffer(pool.threadCount * c.contextLength)
         inverseFrequencies = (0..<c.ropeDimensions / 2).map { i in

@@ -85,7 +85,7 @@ struct MatrixKernelTests {
         let bias = (0..<rows).map { Float($0) / 10 }
         var output = [Float](repeating: .nan, count: batch * rows)
         let pool = WorkerPool(threadCount: 2)
-        let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: 2 * columns)
+        let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: 2 * MatrixMultiply.rowBufferFloats(columns: columns))
         defer { rowBuffers.deallocate() }
         try data.withUnsafeBytes { raw in
             let matrix = try WeightMatrix(name: "test", type: type, rows: rows, columns: columns, data: raw)
@@ -95,7 +95,7 @@ struct MatrixKernelTests {
                     try jobs.withUnsafeBufferPointer { jobs in
                         try input.withUnsafeBufferPointer { x in
                             MatrixMultiply.multiply(jobs, input: x.baseAddress!, inputStride: columns, batch: batch, pool: pool,
-                                                    rowBuffers: rowBuffers, rowBufferStride: columns)
+                                                    rowBuffers: rowBuffers, rowBufferStride: MatrixMultiply.rowBufferFloats(columns: columns))
                             _ = try #require(x.baseAddress)
                         }
                     }
@@ -144,13 +144,13 @@ struct MatrixKernelTests {
 /// A row's result must not depend on the batch it is computed in: small batches use
 /// the fused decode-and-dot, large ones decode once and reuse the row.
 struct BatchInvarianceTests {
-    @Test(arguments: [GGMLType.q4_1, .q4_0, .q8_0])
+    @Test(arguments: [GGMLType.q4_1, .q4_0, .q8_0, .f16])
     func fusedAndTwoPassProductsAreBitwiseEqual(_ type: GGMLType) throws {
-        let rows = 40, columns = 128, batch = MatrixMultiply.fusedBatchLimit + 3
+        let rows = 42, columns = 128, batch = MatrixMultiply.fusedBatchLimit + 6
         let data = MatrixKernelTests.randomBlocks(type, weights: rows * columns, seed: 5)
         let input = (0..<batch * columns).map { Float(($0 * 7) % 17) / 8 - 1 }
         let pool = WorkerPool(threadCount: 2)
-        let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: 2 * columns)
+        let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: 2 * MatrixMultiply.rowBufferFloats(columns: columns))
         defer { rowBuffers.deallocate() }
         func product(batchStart: Int, batchCount: Int) throws -> [Float] {
             var output = [Float](repeating: .nan, count: batchCount * rows)
@@ -161,7 +161,7 @@ struct BatchInvarianceTests {
                     jobs.withUnsafeBufferPointer { jobs in
                         input.withUnsafeBufferPointer { x in
                             MatrixMultiply.multiply(jobs, input: x.baseAddress! + batchStart * columns, inputStride: columns,
-                                                    batch: batchCount, pool: pool, rowBuffers: rowBuffers, rowBufferStride: columns)
+                                                    batch: batchCount, pool: pool, rowBuffers: rowBuffers, rowBufferStride: MatrixMultiply.rowBufferFloats(columns: columns))
                         }
                     }
                 }
