@@ -22,8 +22,9 @@ public struct MatrixJob: @unchecked Sendable {
 /// decoded once per call, then multiplied with every input row. That makes a batch of
 /// B sequences cost one pass over the weights (matrix-matrix), not B passes.
 public enum MatrixMultiply {
-    /// Rows of one matrix handled by one pool task.
-    public static let rowsPerTask = 16
+    /// Rows of one matrix handled by one pool task: 16 made threads contend on the
+    /// task counter (two threads decoded slower than one); 64 scales.
+    public static let rowsPerTask = 64
 
     /// Runs a group of products that share one input (Q, K, V; or gate and up) as
     /// one pool job, so threads stay busy across the group.
