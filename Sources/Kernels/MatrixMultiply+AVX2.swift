@@ -10,12 +10,6 @@ import TensorCore
 // A tile shares each loaded weight vector between three input rows: 16 loads per
 // 12 FMAs instead of 24.
 enum TiledKernels {
-    @inline(__always)
-    static func reduce(_ a0: __m256, _ a1: __m256, _ a2: __m256, _ a3: __m256) -> Float {
-        let total: SIMD8<Float> = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))
-        return total.sum()
-    }
-
     /// One float weight row × three input rows; `count` a multiple of 32.
     @inline(__always)
     static func tile1x3(_ w: UnsafePointer<Float>, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>,
@@ -43,7 +37,7 @@ enum TiledKernels {
             r3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(x2 + (i &+ 24)), r3)
             i &+= 32
         }
-        return (reduce(p0, p1, p2, p3), reduce(q0, q1, q2, q3), reduce(r0, r1, r2, r3))
+        return (RowDecoding.reduce(p0, p1, p2, p3), RowDecoding.reduce(q0, q1, q2, q3), RowDecoding.reduce(r0, r1, r2, r3))
     }
 }
 
@@ -59,13 +53,7 @@ extension MatrixMultiply {
                           batch: Int, rowBuffer: UnsafeMutablePointer<Float>) {
         let columns = job.weight.columns
         for row in rows {
-            let decoded: UnsafePointer<Float>
-            if job.weight.type == .f32 {
-                decoded = job.weight.rowPointer(row).assumingMemoryBound(to: Float.self)
-            } else {
-                job.weight.decodeRow(row, into: rowBuffer)
-                decoded = UnsafePointer(rowBuffer)
-            }
+            let decoded = job.weight.floatRow(row, buffer: rowBuffer)
             let bias = job.bias?[row] ?? 0
             var b = 0
             while b &+ 3 <= batch {

@@ -88,13 +88,7 @@ public enum MatrixMultiply {
         }
 #endif
         for row in rows {
-            let decoded: UnsafePointer<Float>
-            if job.weight.type == .f32 {
-                decoded = job.weight.rowPointer(row).assumingMemoryBound(to: Float.self)
-            } else {
-                job.weight.decodeRow(row, into: rowBuffer)
-                decoded = UnsafePointer(rowBuffer)
-            }
+            let decoded = job.weight.floatRow(row, buffer: rowBuffer)
             let bias = job.bias?[row] ?? 0
             for b in 0..<batch {
                 job.output[b &* job.outputStride &+ row] =

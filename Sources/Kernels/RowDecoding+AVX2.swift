@@ -13,63 +13,75 @@ extension RowDecoding {
         _mm256_set1_ps(half(p, offset))
     }
 
-    /// Q4_1 row → floats: `q · d + m` per weight (ggml `dequantize_row_q4_1`).
-    static func decodeQ4_1AVX2(_ source: UnsafeRawPointer, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
+    /// One `block_q4_1` as four 8-lane vectors: `q · d + m` (ggml `dequantize_row_q4_1`).
+    @inline(__always)
+    static func q4_1Block(_ block: UnsafeRawPointer) -> (__m256, __m256, __m256, __m256) {
         let mask = _mm_set1_epi8(0x0F)
-        var block = source
-        var i = 0
-        while i < count {
-            let d = broadcastHalf(block, 0), m = broadcastHalf(block, 2)
-            let bytes = _mm_loadu_si128((block + 4).assumingMemoryBound(to: __m128i.self))
-            let low = _mm_and_si128(bytes, mask)
-            let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
-            let o = output + i
-            _mm256_storeu_ps(o, _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), d, m))
-            _mm256_storeu_ps(o + 8, _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), d, m))
-            _mm256_storeu_ps(o + 16, _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), d, m))
-            _mm256_storeu_ps(o + 24, _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), d, m))
-            block += 20
-            i &+= 32
-        }
+        let d = broadcastHalf(block, 0), m = broadcastHalf(block, 2)
+        let bytes = _mm_loadu_si128((block + 4).assumingMemoryBound(to: __m128i.self))
+        let low = _mm_and_si128(bytes, mask)
+        let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
+        return (_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), d, m),
+                _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), d, m),
+                _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), d, m),
+                _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), d, m))
     }
 
-    /// Q4_0 row → floats: `(q - 8) · d` (ggml `dequantize_row_q4_0`).
-    static func decodeQ4_0AVX2(_ source: UnsafeRawPointer, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
+    /// One `block_q4_0`: `(q - 8) · d` (ggml `dequantize_row_q4_0`).
+    @inline(__always)
+    static func q4_0Block(_ block: UnsafeRawPointer) -> (__m256, __m256, __m256, __m256) {
         let mask = _mm_set1_epi8(0x0F)
         let eight = _mm256_set1_ps(8)
-        var block = source
+        let d = broadcastHalf(block, 0)
+        let bytes = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
+        let low = _mm_and_si128(bytes, mask)
+        let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
+        return (_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), eight), d),
+                _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), eight), d),
+                _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), eight), d),
+                _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), eight), d))
+    }
+
+    /// One `block_q8_0`: `q · d` (ggml `dequantize_row_q8_0`).
+    @inline(__always)
+    static func q8_0Block(_ block: UnsafeRawPointer) -> (__m256, __m256, __m256, __m256) {
+        let d = broadcastHalf(block, 0)
+        let a = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
+        let b = _mm_loadu_si128((block + 18).assumingMemoryBound(to: __m128i.self))
+        return (_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(a)), d),
+                _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(a, a))), d),
+                _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), d),
+                _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(b, b))), d))
+    }
+
+    /// Decodes a row block by block with `block` into `output`.
+    @inline(__always)
+    static func decodeBlocks(_ source: UnsafeRawPointer, _ count: Int, _ output: UnsafeMutablePointer<Float>, bytesPerBlock: Int,
+                             _ block: (UnsafeRawPointer) -> (__m256, __m256, __m256, __m256)) {
+        var offset = 0
         var i = 0
         while i < count {
-            let d = broadcastHalf(block, 0)
-            let bytes = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
-            let low = _mm_and_si128(bytes, mask)
-            let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
+            let v = block(source + offset)
             let o = output + i
-            _mm256_storeu_ps(o, _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), eight), d))
-            _mm256_storeu_ps(o + 8, _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), eight), d))
-            _mm256_storeu_ps(o + 16, _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), eight), d))
-            _mm256_storeu_ps(o + 24, _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), eight), d))
-            block += 18
+            _mm256_storeu_ps(o, v.0)
+            _mm256_storeu_ps(o + 8, v.1)
+            _mm256_storeu_ps(o + 16, v.2)
+            _mm256_storeu_ps(o + 24, v.3)
+            offset &+= bytesPerBlock
             i &+= 32
         }
     }
 
-    /// Q8_0 row → floats: `q · d` (ggml `dequantize_row_q8_0`).
+    static func decodeQ4_1AVX2(_ source: UnsafeRawPointer, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
+        decodeBlocks(source, count, output, bytesPerBlock: 20, q4_1Block)
+    }
+
+    static func decodeQ4_0AVX2(_ source: UnsafeRawPointer, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
+        decodeBlocks(source, count, output, bytesPerBlock: 18, q4_0Block)
+    }
+
     static func decodeQ8_0AVX2(_ source: UnsafeRawPointer, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
-        var block = source
-        var i = 0
-        while i < count {
-            let d = broadcastHalf(block, 0)
-            let a = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
-            let b = _mm_loadu_si128((block + 18).assumingMemoryBound(to: __m128i.self))
-            let o = output + i
-            _mm256_storeu_ps(o, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(a)), d))
-            _mm256_storeu_ps(o + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(a, a))), d))
-            _mm256_storeu_ps(o + 16, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), d))
-            _mm256_storeu_ps(o + 24, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(b, b))), d))
-            block += 34
-            i &+= 32
-        }
+        decodeBlocks(source, count, output, bytesPerBlock: 34, q8_0Block)
     }
 
     /// F16 row → floats (F16C `vcvtph2ps`).
@@ -94,6 +106,8 @@ extension RowDecoding {
         type == .q4_1 || type == .q8_0 || type == .q4_0
     }
 
+    /// `(a0 + a1) + (a2 + a3)`, then the lanes' sum: the one final reduction every
+    /// AVX2 dot product uses, so their results agree bit for bit.
     @inline(__always)
     static func reduce(_ a0: __m256, _ a1: __m256, _ a2: __m256, _ a3: __m256) -> Float {
         let total: SIMD8<Float> = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))
@@ -103,55 +117,29 @@ extension RowDecoding {
     /// `Σ_j w_j · x_j` over one row of `type` (one of `hasFusedDot`), `count` a multiple of 32.
     @inline(__always)
     static func dotFused(_ type: GGMLType, _ source: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ count: Int) -> Float {
-        let mask = _mm_set1_epi8(0x0F)
-        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
-        var block = source
-        var i = 0
         switch type {
-        case .q4_1:
-            while i < count {
-                let d = broadcastHalf(block, 0), m = broadcastHalf(block, 2)
-                let bytes = _mm_loadu_si128((block + 4).assumingMemoryBound(to: __m128i.self))
-                let low = _mm_and_si128(bytes, mask)
-                let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
-                let xi = x + i
-                a0 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), d, m), _mm256_loadu_ps(xi), a0)
-                a1 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), d, m), _mm256_loadu_ps(xi + 8), a1)
-                a2 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), d, m), _mm256_loadu_ps(xi + 16), a2)
-                a3 = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), d, m), _mm256_loadu_ps(xi + 24), a3)
-                block += 20
-                i &+= 32
-            }
-        case .q4_0:
-            let eight = _mm256_set1_ps(8)
-            while i < count {
-                let d = broadcastHalf(block, 0)
-                let bytes = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
-                let low = _mm_and_si128(bytes, mask)
-                let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask)
-                let xi = x + i
-                a0 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low)), eight), d), _mm256_loadu_ps(xi), a0)
-                a1 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low))), eight), d), _mm256_loadu_ps(xi + 8), a1)
-                a2 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high)), eight), d), _mm256_loadu_ps(xi + 16), a2)
-                a3 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high))), eight), d), _mm256_loadu_ps(xi + 24), a3)
-                block += 18
-                i &+= 32
-            }
-        case .q8_0:
-            while i < count {
-                let d = broadcastHalf(block, 0)
-                let a = _mm_loadu_si128((block + 2).assumingMemoryBound(to: __m128i.self))
-                let b = _mm_loadu_si128((block + 18).assumingMemoryBound(to: __m128i.self))
-                let xi = x + i
-                a0 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(a)), d), _mm256_loadu_ps(xi), a0)
-                a1 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(a, a))), d), _mm256_loadu_ps(xi + 8), a1)
-                a2 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), d), _mm256_loadu_ps(xi + 16), a2)
-                a3 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(b, b))), d), _mm256_loadu_ps(xi + 24), a3)
-                block += 34
-                i &+= 32
-            }
-        default:
-            preconditionFailure("dotFused: \(type)")
+        case .q4_1: dotBlocks(source, x, count, bytesPerBlock: 20, q4_1Block)
+        case .q4_0: dotBlocks(source, x, count, bytesPerBlock: 18, q4_0Block)
+        case .q8_0: dotBlocks(source, x, count, bytesPerBlock: 34, q8_0Block)
+        default: preconditionFailure("dotFused: \(type)")
+        }
+    }
+
+    @inline(__always)
+    static func dotBlocks(_ source: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ count: Int, bytesPerBlock: Int,
+                          _ block: (UnsafeRawPointer) -> (__m256, __m256, __m256, __m256)) -> Float {
+        var a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps()
+        var offset = 0
+        var i = 0
+        while i < count {
+            let v = block(source + offset)
+            let xi = x + i
+            a0 = _mm256_fmadd_ps(v.0, _mm256_loadu_ps(xi), a0)
+            a1 = _mm256_fmadd_ps(v.1, _mm256_loadu_ps(xi + 8), a1)
+            a2 = _mm256_fmadd_ps(v.2, _mm256_loadu_ps(xi + 16), a2)
+            a3 = _mm256_fmadd_ps(v.3, _mm256_loadu_ps(xi + 24), a3)
+            offset &+= bytesPerBlock
+            i &+= 32
         }
         return reduce(a0, a1, a2, a3)
     }
@@ -171,9 +159,7 @@ extension VectorKernels {
             acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + (i &+ 24)), _mm256_loadu_ps(b + (i &+ 24)), acc3)
             i &+= 32
         }
-        let total = _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3))
-        // `__m256` imports as SIMD8<Float>.
-        var sum = total.sum()
+        var sum = RowDecoding.reduce(acc0, acc1, acc2, acc3)
         while i < count { sum += a[i] * b[i]; i &+= 1 }
         return sum
     }

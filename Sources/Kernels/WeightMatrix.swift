@@ -50,4 +50,12 @@ public struct WeightMatrix: @unchecked Sendable {
     public func decodeRow(_ row: Int, into output: UnsafeMutablePointer<Float>) {
         RowDecoding.decode(type, from: rowPointer(row), count: columns, into: output)
     }
+
+    /// Row `row` as floats: in place for f32, else decoded into `buffer` (`columns` floats).
+    @inline(__always)
+    public func floatRow(_ row: Int, buffer: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if type == .f32 { return rowPointer(row).assumingMemoryBound(to: Float.self) }
+        decodeRow(row, into: buffer)
+        return UnsafePointer(buffer)
+    }
 }
