@@ -1,41 +1,51 @@
 import ArgumentParser
+import Experiments
 import Foundation
 import ModelHub
+import Report
+import RunStore
 
-/// `quorum demo`: the README's first command.
+/// `quorum demo`: the README's first command, the main job end to end on the default model.
 ///
-/// Until the engine and sampling runs land, it checks what is installed and says
-/// what the end-to-end run will do; the runs issue turns it into the real run.
-struct DemoCommand: ParsableCommand {
+/// Pulls the default model if needed, samples a GSM8K slice on the embedded engine,
+/// verifies every answer, stores the samples (so a second demo resumes), prints the
+/// table and writes the HTML report.
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the end-to-end demo on the default model (today: check the installation and show the plan).")
+        abstract: "Sample, verify and report a GSM8K slice on the default model (the README's first command).")
 
-    func run() throws {
-        let cache = ModelCache()
+    @Option(help: "GSM8K test problems to use.")
+    var problems: Int = 30
+
+    @Option(name: .short, help: "Samples per problem.")
+    var n: Int = 16
+
+    @Option(help: "Most tokens per sample.")
+    var maxTokens: Int = 256
+
+    @Option(name: .shortAndLong, help: "The folder to write the report to.")
+    var output: String = "reports/demo"
+
+    @Option(help: "The run store (default: $QUORUM_HOME/runs.sqlite).")
+    var store: String?
+
+    func validate() throws {
+        guard problems >= 1, n >= 1, maxTokens >= 1 else { throw ValidationError("--problems, -n and --max-tokens must be at least 1.") }
+    }
+
+    func run() async throws {
         let spec = ModelCatalog.defaultModel
-        print("Quorum demo")
-        do {
-            let url = try cache.resolve(spec.name)
-            let summary = try ModelSummary(path: url.path)
-            print("  model:  \(spec.name) at \(url.path)")
-            print("          \(summary.architecture), \(summary.quantization), \(formatCount(summary.parameterCount)) parameters, context \(summary.contextLength ?? 0)")
-        } catch {
-            print("  model:  not installed. \(error)")
-        }
-        let data = ProcessInfo.processInfo.environment["QUORUM_DATA"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).deletingLastPathComponent().appendingPathComponent("shared/data")
-        let gsm8k = data.appendingPathComponent("gsm8k/test.jsonl")
-        if FileManager.default.fileExists(atPath: gsm8k.path) {
-            print("  data:   GSM8K test set at \(gsm8k.path)")
-        } else {
-            print("  data:   GSM8K not found at \(gsm8k.path); set QUORUM_DATA to a folder laid out like ../shared/data.")
-        }
-        print("""
-          plan:   sample 16 completions for each of 30 GSM8K test problems on the embedded engine,
-                  check each final answer, and print coverage (pass@k), majority-vote accuracy and
-                  cost for k = 1...16, with a report. The embedded engine is not built yet, so this
-                  demo stops here.
-          """)
+        _ = try ModelCache().pull(spec) { printError($0) }
+        var arguments = ["--dataset", "gsm8k", "--limit", "\(problems)", "-n", "\(n)", "--max-tokens", "\(maxTokens)"]
+        if let store { arguments += ["--store", store] }
+        let options = try RunOptions.parse(arguments)
+        let runID = try await options.execute(printSummary: false)
+        let runStore = try RunStore(path: store ?? RunStore.defaultPath())
+        let report = try RunAnalysis(modelShape: ReportCommand.modelShape(spec.name)).report(runID: runID, store: runStore)
+        let input = ReportInput(title: "Quorum demo: \(spec.name) on GSM8K", generatedAt: Date(), runs: [report])
+        let files = try ReportFiles.write(input, to: URL(fileURLWithPath: output))
+        print(TerminalTable.render(input, width: 100))
+        print("\nReport: \(files.first { $0.lastPathComponent == "report.html" }?.path ?? output)")
     }
 }

@@ -9,10 +9,12 @@ struct Quorum: AsyncParsableCommand {
         abstract: "Spend inference-time compute on language models and measure what it buys.",
         version: "0.1.0",
         subcommands: [
-            DataCommand.self,
             DemoCommand.self,
-            ModelCommand.self,
-            ReportCommand.self,
+            RunCommand.self,
             RunsCommand.self,
+            ReportCommand.self,
+            GenerateCommand.self,
+            ModelCommand.self,
+            DataCommand.self,
         ])
 }

@@ -1,1 +1,0 @@
-// Engine: KV cache, samplers and the generation loop of the embedded backend.

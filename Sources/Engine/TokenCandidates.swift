@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The tokens still in the running at one sampling step, with their logits.
+///
+/// Stages remove tokens and rescale logits; `isSortedDescending` records whether the
+/// order is by logit, highest first (ties by lower token id), so later stages need
+/// not sort again.
+public struct TokenCandidates: Sendable, Equatable {
+    public var tokens: [Int]
+    public var logits: [Float]
+    public var isSortedDescending: Bool
+
+    public init(tokens: [Int], logits: [Float], isSortedDescending: Bool = false) {
+        precondition(tokens.count == logits.count)
+        self.tokens = tokens
+        self.logits = logits
+        self.isSortedDescending = isSortedDescending
+    }
+
+    /// All tokens of a vocabulary, in id order.
+    public init(logits: UnsafeBufferPointer<Float>) {
+        tokens = Array(0..<logits.count)
+        self.logits = Array(logits)
+        isSortedDescending = false
+    }
+
+    public var count: Int { tokens.count }
+
+    /// The largest logit.
+    public var maximumLogit: Float {
+        isSortedDescending ? logits[0] : (logits.max() ?? -.infinity)
+    }
+
+    /// Softmax of the logits, in candidate order (Double for stable cumulative sums).
+    public func probabilities() -> [Double] {
+        let maximum = Double(maximumLogit)
+        var result = logits.map { exp(Double($0) - maximum) }
+        let sum = result.reduce(0, +)
+        for i in result.indices { result[i] /= sum }
+        return result
+    }
+
+    /// Keeps the candidates at `indices` (in that order).
+    mutating func keep(_ indices: [Int], sorted: Bool) {
+        tokens = indices.map { tokens[$0] }
+        logits = indices.map { logits[$0] }
+        isSortedDescending = sorted
+    }
+
+    /// Orders by logit, highest first; equal logits by lower token id.
+    public mutating func sortDescending() {
+        guard !isSortedDescending else { return }
+        let order = tokens.indices.sorted { a, b in
+            logits[a] != logits[b] ? logits[a] > logits[b] : tokens[a] < tokens[b]
+        }
+        keep(order, sorted: true)
+    }
+
+    /// Keeps (sorted) only candidates whose logit is at least `threshold`.
+    mutating func keepSorted(atLeast threshold: Float) {
+        let indices = tokens.indices.filter { logits[$0] >= threshold }
+        keep(indices, sorted: false)
+        sortDescending()
+    }
+}

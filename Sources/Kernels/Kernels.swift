@@ -1,1 +1,0 @@
-// Kernels: SIMD matrix products over quantised weights, norms, RoPE, softmax, and the worker pool.

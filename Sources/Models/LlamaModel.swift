@@ -1,0 +1,227 @@
+// The llama-family decoder (llama, mistral, qwen2): a port of the computation in
+// llama.cpp's `llm_build_llama` / `llm_build_qwen2` graphs (read, not copied) to
+// plain loops over the Kernels module, in the shape of llama2.c's `forward`:
+// configuration + mmap weights + scratch allocated once + an allocation-free forward.
+import GGUF
+import Kernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One row of a forward batch: token `token` at `position` of KV-cache sequence
+/// `sequence`.
+///
+/// A batch may mix sequences and hold several consecutive positions of one sequence
+/// (a prompt chunk); rows of one sequence must come in position order, starting at
+/// the sequence's current length.
+public struct BatchRow: Sendable, Equatable {
+    public var sequence: Int
+    public var position: Int
+    public var token: Int
+    /// Whether `forward` returns logits for this row (the last prompt row and every
+    /// decode row; intermediate prompt rows skip the output head).
+    public var wantsLogits: Bool
+
+    public init(sequence: Int, position: Int, token: Int, wantsLogits: Bool) {
+        self.sequence = sequence
+        self.position = position
+        self.token = token
+        self.wantsLogits = wantsLogits
+    }
+}
+
+/// Logits of the rows of a batch that asked for them, in batch order:
+/// `[rows × vocabularySize]` fp32. A view into the scratch: valid until the next
+/// `forward` with the same scratch.
+public struct ForwardLogits {
+    public let rowCount: Int
+    public let vocabularySize: Int
+    let base: UnsafePointer<Float>
+
+    /// The logits of the `index`-th row that asked for logits.
+    public func row(_ index: Int) -> UnsafeBufferPointer<Float> {
+        precondition(index >= 0 && index < rowCount, "ForwardLogits: row \(index) of \(rowCount)")
+        return UnsafeBufferPointer(start: base + index * vocabularySize, count: vocabularySize)
+    }
+}
+
+/// A loaded llama-family model: configuration plus immutable weight views.
+///
+/// ```swift
+/// let model = try LlamaModel(path: "SmolLM2-135M-Instruct.Q4_1.gguf")
+/// let pool = WorkerPool(threadCount: 2)
+/// let scratch = LlamaScratch(model: model, pool: pool)
+/// let cache = model.makeCache()
+/// let sequence = try cache.createSequence()
+/// let logits = try model.forward(batch: prompt.enumerated().map {
+///     BatchRow(sequence: sequence, position: $0.offset, token: $0.element, wantsLogits: $0.offset == prompt.count - 1)
+/// }, cache: cache, scratch: scratch)
+/// ```
+public final class LlamaModel: Sendable {
+    public let configuration: LlamaConfiguration
+    public let weights: LlamaWeights
+
+    public convenience init(path: String) throws(ModelsError) {
+        let file: GGUFFile
+        do { file = try GGUFFile(path: path) } catch { throw .file(error) }
+        try self.init(file: file)
+    }
+
+    /// - Throws: `ModelsError.unsupportedArchitecture` (listing the supported ones),
+    ///   or an error naming the missing or malformed key or tensor.
+    public init(file: GGUFFile) throws(ModelsError) {
+        configuration = try LlamaConfiguration(file: file)
+        weights = try LlamaWeights(file: file, configuration: configuration)
+    }
+
+    /// A KV cache shaped for this model.
+    public func makeCache(maxSequences: Int = 256, maxTotalPositions: Int = 1 << 16, pageSize: Int = 16) -> PagedKVCache {
+        PagedKVCache(layerCount: configuration.layerCount, kvWidth: configuration.kvWidth,
+                     maxPositions: configuration.contextLength, maxSequences: maxSequences,
+                     pageSize: pageSize, maxTotalPositions: maxTotalPositions)
+    }
+
+    /// Runs the decoder over a batch, appending each row's keys and values to its
+    /// sequence in `cache`, and returns logits for the rows that asked.
+    ///
+    /// Each weight matrix is read once for the whole batch; attention runs per row
+    /// over that row's own sequence (shared prompt pages included) up to its position.
+    ///
+    /// - Throws: `ModelsError.invalidBatch` (empty, too large, token out of range,
+    ///   positions out of order) before anything is written; `.cacheExhausted`.
+    public func forward(batch: [BatchRow], cache: PagedKVCache, scratch s: LlamaScratch) throws(ModelsError) -> ForwardLogits {
+        let c = configuration
+        let rowCount = batch.count
+        guard rowCount > 0, rowCount <= s.maxBatchRows else {
+            throw .invalidBatch(reason: "\(rowCount) rows; the scratch holds 1 to \(s.maxBatchRows)")
+        }
+        var logitRowCount = 0
+        var expectedPosition: [Int: Int] = [:]
+        for row in batch {
+            guard row.token >= 0, row.token < c.vocabularySize else {
+                throw .invalidBatch(reason: "token \(row.token) is outside the vocabulary 0..<\(c.vocabularySize)")
+            }
+            guard row.sequence >= 0, row.sequence < cache.maxSequences else {
+                throw .invalidBatch(reason: "sequence \(row.sequence) does not exist in the KV cache")
+            }
+            let expected = expectedPosition[row.sequence] ?? cache.length(of: row.sequence)
+            guard row.position == expected else {
+                throw .invalidBatch(reason: "row for sequence \(row.sequence) has position \(row.position), expected \(expected)")
+            }
+            expectedPosition[row.sequence] = expected + 1
+            if row.wantsLogits { logitRowCount += 1 }
+        }
+        guard logitRowCount <= s.maxLogitRows else {
+            throw .invalidBatch(reason: "\(logitRowCount) rows ask for logits; the scratch holds \(s.maxLogitRows)")
+        }
+        for (b, row) in batch.enumerated() {
+            let (page, slot) = try cache.appendSlot(row.sequence, position: row.position)
+            s.pages[b] = page
+            s.slots[b] = slot
+        }
+
+        let width = c.embeddingWidth, kvWidth = c.kvWidth, queryWidth = c.queryWidth, ffn = c.feedForwardWidth
+        let half = c.ropeDimensions / 2
+        for (b, row) in batch.enumerated() {
+            for i in 0..<half {
+                let angle = Double(row.position) * s.inverseFrequencies[i]
+                s.cosines[b * half + i] = Float(cos(angle))
+                s.sines[b * half + i] = Float(sin(angle))
+            }
+            weights.tokenEmbedding.decodeRow(row.token, into: s.hidden + b * width)
+        }
+
+        let adjacent = c.architecture.rotatesAdjacentPairs
+        for (l, layer) in weights.layers.enumerated() {
+            let jobBase = l * LlamaScratch.jobsPerLayer
+            // Attention block.
+            for b in 0..<rowCount {
+                VectorKernels.rmsNorm(s.hidden + b * width, weight: layer.attentionNorm.pointer, epsilon: c.normEpsilon,
+                                      into: s.normed + b * width, count: width)
+            }
+            MatrixMultiply.multiply(s.jobGroup(jobBase, count: 3), input: s.normed, inputStride: width, batch: rowCount,
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+            for b in 0..<rowCount {
+                rotate(s.query + b * queryWidth, heads: c.headCount, row: b, scratch: s, adjacent: adjacent)
+                rotate(s.key + b * kvWidth, heads: c.kvHeadCount, row: b, scratch: s, adjacent: adjacent)
+                cache.vectorPointer(page: s.pages[b], layer: l, isValue: false, slot: s.slots[b])
+                    .update(from: s.key + b * kvWidth, count: kvWidth)
+                cache.vectorPointer(page: s.pages[b], layer: l, isValue: true, slot: s.slots[b])
+                    .update(from: s.value + b * kvWidth, count: kvWidth)
+            }
+            attend(batch: batch, layer: l, cache: cache, scratch: s)
+            MatrixMultiply.multiply(s.jobGroup(jobBase + 3, count: 1), input: s.attention, inputStride: queryWidth,
+                                    batch: rowCount, pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+            VectorKernels.addScaled(s.projected, scale: 1, into: s.hidden, count: rowCount * width)
+
+            // Feed-forward block (SwiGLU).
+            for b in 0..<rowCount {
+                VectorKernels.rmsNorm(s.hidden + b * width, weight: layer.feedForwardNorm.pointer, epsilon: c.normEpsilon,
+                                      into: s.normed + b * width, count: width)
+            }
+            MatrixMultiply.multiply(s.jobGroup(jobBase + 4, count: 2), input: s.normed, inputStride: width, batch: rowCount,
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+            VectorKernels.swiGLU(gate: s.gate, up: s.up, count: rowCount * ffn)
+            MatrixMultiply.multiply(s.jobGroup(jobBase + 6, count: 1), input: s.gate, inputStride: ffn, batch: rowCount,
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+            VectorKernels.addScaled(s.projected, scale: 1, into: s.hidden, count: rowCount * width)
+        }
+
+        // Output head over the rows that want logits only.
+        var n = 0
+        for (b, row) in batch.enumerated() where row.wantsLogits {
+            VectorKernels.rmsNorm(s.hidden + b * width, weight: weights.outputNorm.pointer, epsilon: c.normEpsilon,
+                                  into: s.normed + n * width, count: width)
+            n += 1
+        }
+        if n > 0 {
+            MatrixMultiply.multiply(s.jobGroup(c.layerCount * LlamaScratch.jobsPerLayer, count: 1), input: s.normed,
+                                    inputStride: width, batch: n, pool: s.pool,
+                                    rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+        }
+        return ForwardLogits(rowCount: n, vocabularySize: c.vocabularySize, base: s.logits)
+    }
+
+    @inline(__always)
+    private func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, row: Int, scratch s: LlamaScratch, adjacent: Bool) {
+        let c = configuration
+        let half = c.ropeDimensions / 2
+        for head in 0..<heads {
+            VectorKernels.rotary(x + head * c.headDimension, headCount: 1, headDimension: c.ropeDimensions,
+                                 cosines: s.cosines + row * half, sines: s.sines + row * half, adjacentPairs: adjacent)
+        }
+    }
+
+    /// Scaled dot-product attention, causal, per (row, head) task: each row attends to
+    /// positions `0...position` of its own sequence through its page table.
+    private func attend(batch: [BatchRow], layer: Int, cache: PagedKVCache, scratch s: LlamaScratch) {
+        let c = configuration
+        let d = c.headDimension
+        let group = c.headCount / c.kvHeadCount
+        let scale = 1 / Float(d).squareRoot()
+        let pageSize = cache.pageSize
+        batch.withUnsafeBufferPointer { rows in
+            s.pool.run(taskCount: rows.count * c.headCount) { task, worker in
+                let b = task / c.headCount, head = task % c.headCount
+                let kvOffset = (head / group) * d
+                let query = s.query + b * c.queryWidth + head * d
+                let output = s.attention + b * c.queryWidth + head * d
+                let scores = s.scores + worker * c.contextLength
+                let table = cache.pageTable(rows[b].sequence)
+                let count = rows[b].position + 1
+                for t in 0..<count {
+                    let key = cache.vectorPointer(page: table[t / pageSize], layer: layer, isValue: false, slot: t % pageSize)
+                    scores[t] = VectorKernels.dot(query, key + kvOffset, count: d) * scale
+                }
+                VectorKernels.softmax(scores, count: count)
+                output.update(repeating: 0, count: d)
+                for t in 0..<count {
+                    let value = cache.vectorPointer(page: table[t / pageSize], layer: layer, isValue: true, slot: t % pageSize)
+                    VectorKernels.addScaled(value + kvOffset, scale: scores[t], into: output, count: d)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Kernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every buffer the forward pass writes, allocated once for a batch capacity, plus
+/// the pre-built matrix jobs that point into them: `forward` allocates nothing.
+///
+/// A scratch belongs to one caller at a time (the engine); it is not `Sendable`.
+public final class LlamaScratch {
+    /// Rows a forward batch may have.
+    public let maxBatchRows: Int
+    /// Rows of a batch that may ask for logits.
+    public let maxLogitRows: Int
+    public let pool: WorkerPool
+
+    // Activations, `[maxBatchRows × width]` each (width in the comment).
+    let hidden: UnsafeMutablePointer<Float>        // residual stream x, embeddingWidth
+    let normed: UnsafeMutablePointer<Float>        // RMSNorm output, embeddingWidth
+    let projected: UnsafeMutablePointer<Float>     // attention / FFN output before the residual add, embeddingWidth
+    let query: UnsafeMutablePointer<Float>         // queryWidth
+    let key: UnsafeMutablePointer<Float>           // kvWidth
+    let value: UnsafeMutablePointer<Float>         // kvWidth
+    let attention: UnsafeMutablePointer<Float>     // queryWidth
+    let gate: UnsafeMutablePointer<Float>          // feedForwardWidth
+    let up: UnsafeMutablePointer<Float>            // feedForwardWidth
+    let logits: UnsafeMutablePointer<Float>        // [maxLogitRows × vocabularySize]
+    // Per row of the batch.
+    let cosines: UnsafeMutablePointer<Float>       // [maxBatchRows × ropeDimensions/2]
+    let sines: UnsafeMutablePointer<Float>
+    let pages: UnsafeMutablePointer<Int32>
+    let slots: UnsafeMutablePointer<Int>
+    // Per pool thread.
+    let rowBuffers: UnsafeMutablePointer<Float>    // [threads × rowBufferStride] decoded weight rows
+    let rowBufferStride: Int
+    let scores: UnsafeMutablePointer<Float>        // [threads × contextLength] attention scores
+    /// `base^(-2i/ropeDimensions) / linearScale`, i < ropeDimensions/2.
+    let inverseFrequencies: [Double]
+    /// Per layer: q, k, v, attn_output, gate, up, down; then the output head.
+    let jobs: UnsafeMutablePointer<MatrixJob>
+    static let jobsPerLayer = 7
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    /// - Parameters:
+    ///   - maxBatchRows: the largest batch `forward` will get (prompt chunks and decode
+    ///     steps of all sequences together).
+    ///   - maxLogitRows: the most rows of one batch that ask for logits (the decode
+    ///     batch width); costs `maxLogitRows × vocabulary × 4` bytes.
+    public init(model: LlamaModel, maxBatchRows: Int = 128, maxLogitRows: Int = 64, pool: WorkerPool) {
+        precondition(maxBatchRows > 0 && maxLogitRows > 0)
+        let c = model.configuration
+        self.maxBatchRows = maxBatchRows
+        self.maxLogitRows = maxLogitRows
+        self.pool = pool
+        var allocations: [UnsafeMutableRawPointer] = []
+        func buffer<T>(_ count: Int, _ type: T.Type = Float.self) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
+            UnsafeMutableRawPointer(p).initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) * MemoryLayout<T>.stride)
+            allocations.append(UnsafeMutableRawPointer(p))
+            return p
+        }
+        let b = maxBatchRows
+        hidden = buffer(b * c.embeddingWidth)
+        normed = buffer(b * c.embeddingWidth)
+        projected = buffer(b * c.embeddingWidth)
+        query = buffer(b * c.queryWidth)
+        key = buffer(b * c.kvWidth)
+        value = buffer(b * c.kvWidth)
+        attention = buffer(b * c.queryWidth)
+        gate = buffer(b * c.feedForwardWidth)
+        up = buffer(b * c.feedForwardWidth)
+        logits = buffer(maxLogitRows * c.vocabularySize)
+        cosines = buffer(b * c.ropeDimensions / 2)
+        sines = buffer(b * c.ropeDimensions / 2)
+        pages = buffer(b, Int32.self)
+        slots = buffer(b, Int.self)
+        rowBufferStride = MatrixMultiply.rowBufferFloats(columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
+        rowBuffers = buffer(pool.threadCount * rowBufferStride)
+        scores = buffer(pool.threadCount * c.contextLength)
+        inverseFrequencies = (0..<c.ropeDimensions / 2).map { i in
+            1 / c.ropeLinearScale / pow(c.ropeBase, 2 * Double(i) / Double(c.ropeDimensions))
+        }
+
+        let w = model.weights
+        jobs = .allocate(capacity: c.layerCount * Self.jobsPerLayer + 1)
+        for (i, layer) in w.layers.enumerated() {
+            let j = jobs + i * Self.jobsPerLayer
+            (j + 0).initialize(to: MatrixJob(weight: layer.query, output: query, outputStride: c.queryWidth, bias: layer.queryBias?.pointer))
+            (j + 1).initialize(to: MatrixJob(weight: layer.key, output: key, outputStride: c.kvWidth, bias: layer.keyBias?.pointer))
+            (j + 2).initialize(to: MatrixJob(weight: layer.value, output: value, outputStride: c.kvWidth, bias: layer.valueBias?.pointer))
+            (j + 3).initialize(to: MatrixJob(weight: layer.attentionOutput, output: projected, outputStride: c.embeddingWidth))
+            (j + 4).initialize(to: MatrixJob(weight: layer.gate, output: gate, outputStride: c.feedForwardWidth))
+            (j + 5).initialize(to: MatrixJob(weight: layer.up, output: up, outputStride: c.feedForwardWidth))
+            (j + 6).initialize(to: MatrixJob(weight: layer.down, output: projected, outputStride: c.embeddingWidth))
+        }
+        (jobs + c.layerCount * Self.jobsPerLayer).initialize(
+            to: MatrixJob(weight: w.output, output: logits, outputStride: c.vocabularySize))
+        self.allocations = allocations
+        jobCount = c.layerCount * Self.jobsPerLayer + 1
+    }
+
+    private let jobCount: Int
+
+    deinit {
+        jobs.deinitialize(count: jobCount)
+        jobs.deallocate()
+        for p in allocations { p.deallocate() }
+    }
+
+    /// `count` jobs starting at job `index` of the table.
+    @inline(__always)
+    func jobGroup(_ index: Int, count: Int) -> UnsafeBufferPointer<MatrixJob> {
+        UnsafeBufferPointer(start: jobs + index, count: count)
+    }
+}
+

@@ -1,1 +1,0 @@
-// Models: architectures (llama, qwen2, mistral) read from GGUF, and their forward passes.

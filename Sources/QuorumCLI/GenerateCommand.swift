@@ -1,0 +1,141 @@
+import ArgumentParser
+import Engine
+import Foundation
+import ModelHub
+import Tokenizers
+
+/// `quorum generate`: sample completions from a local GGUF model.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate text with the embedded engine; n > 1 samples decode together as one batch.",
+        discussion: """
+            With -n 1 the text streams to stdout as it is produced; with -n N the N samples \
+            are printed when done. Token counts and timings go to stderr.
+            """)
+
+    @Option(help: "Model name in the cache or a path to a .gguf file.")
+    var model: String = ModelCatalog.defaultModel.name
+
+    @Option(help: "The user message (or, with --raw, the whole prompt).")
+    var prompt: String?
+
+    @Option(help: "A JSON file of chat messages: [{\"role\": \"user\", \"content\": \"...\"}, ...] or {\"messages\": [...]}.")
+    var messages: String?
+
+    @Flag(help: "Send --prompt as is, without the chat template.")
+    var raw = false
+
+    @Option(name: .shortAndLong, help: "Number of samples.")
+    var n: Int = 1
+
+    @Option(help: "Seed of sample 0; sample i uses seed + i.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Sampling temperature; 0 = greedy.")
+    var temperature: Double = 0.8
+
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0 = off).")
+    var topK: Int = 0
+
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling mass (1 = off).")
+    var topP: Double = 1
+
+    @Option(name: .customLong("min-p"), help: "Drop tokens below min-p × the best token's probability (0 = off).")
+    var minP: Double = 0
+
+    @Option(name: .customLong("repetition-penalty"), help: "CTRL-style repetition penalty (1 = off).")
+    var repetitionPenalty: Double = 1
+
+    @Option(name: .customLong("frequency-penalty"), help: "OpenAI-style frequency penalty (0 = off).")
+    var frequencyPenalty: Double = 0
+
+    @Option(name: .customLong("presence-penalty"), help: "OpenAI-style presence penalty (0 = off).")
+    var presencePenalty: Double = 0
+
+    @Option(name: .customLong("max-tokens"), help: "Tokens to generate at most per sample.")
+    var maxTokens: Int = 256
+
+    @Option(name: .customLong("stop"), parsing: .singleValue, help: "A stop string (repeatable).")
+    var stop: [String] = []
+
+    @Option(help: "Worker threads (default: all processors).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (prompt == nil) != (messages == nil) else {
+            throw ValidationError("Give exactly one of --prompt and --messages.")
+        }
+        if raw && messages != nil { throw ValidationError("--raw applies to --prompt only.") }
+        guard n >= 1 && n <= 256 else { throw ValidationError("-n must be 1 to 256.") }
+        guard threads.map({ $0 >= 1 }) ?? true else { throw ValidationError("--threads must be at least 1.") }
+        do { try parameters.validate() } catch { throw ValidationError(error.description) }
+    }
+
+    var parameters: GenerationOptions {
+        GenerationOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                           repetitionPenalty: repetitionPenalty, frequencyPenalty: frequencyPenalty,
+                           presencePenalty: presencePenalty, maxTokens: maxTokens, stopStrings: stop, seed: seed)
+    }
+
+    func run() throws {
+        let path = try ModelCache().resolve(model).path
+        let loadStart = Date()
+        let engine = try InferenceEngine(path: path, threadCount: threads, maxSamples: max(n, 1))
+        guard let tokenizer = engine.tokenizer else { throw ValidationError("The model has no tokenizer.") }
+        let text: String
+        if raw, let prompt {
+            text = prompt
+        } else {
+            let chat = try prompt.map { [ChatMessage(role: "user", content: $0)] } ?? MessagesFile.load(messages!)
+            let rendered = tokenizer.renderChat(chat)
+            if let note = rendered.usedFallback { printError("Chat template: \(note)") }
+            text = rendered.text
+        }
+        let tokens = tokenizer.encode(text)
+        printError("Loaded \(URL(fileURLWithPath: path).lastPathComponent) in \(String(format: "%.2f", Date().timeIntervalSince(loadStart))) s; prompt \(tokens.count) tokens.")
+
+        let output = try engine.generate(promptTokens: tokens, parameters: parameters, count: n) { event in
+            if n == 1, !event.text.isEmpty {
+                FileHandle.standardOutput.write(Data(event.text.utf8))
+            }
+        }
+        if n == 1 {
+            print()
+        } else {
+            for sample in output.samples {
+                print("--- sample \(sample.index) (seed \(seed &+ UInt64(sample.index)), \(sample.tokens.count) tokens, \(sample.finishReason.rawValue)) ---")
+                print(sample.text ?? "")
+            }
+        }
+        let t = output.timings
+        printError(String(format: "prompt: %d tokens in %.3f s (%.1f tok/s); generated: %d tokens over %d samples in %.3f s (%.1f tok/s, %d steps)",
+                          t.promptTokenCount, t.promptSeconds, t.promptTokensPerSecond, t.generatedTokenCount,
+                          output.samples.count, t.decodeSeconds, t.decodeTokensPerSecond, t.decodeSteps))
+    }
+}
+
+/// A `--messages` file: `[{"role", "content"}, ...]` or `{"messages": [...]}`.
+enum MessagesFile {
+    private struct Message: Decodable {
+        let role: String
+        let content: String
+    }
+    private struct Wrapped: Decodable { let messages: [Message] }
+
+    static func load(_ path: String) throws -> [ChatMessage] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("Cannot read \(path): \(error.localizedDescription)")
+        }
+        let messages: [Message]
+        if let list = try? JSONDecoder().decode([Message].self, from: data) {
+            messages = list
+        } else {
+            do { messages = try JSONDecoder().decode(Wrapped.self, from: data).messages } catch {
+                throw ValidationError("\(path) is not a JSON list of {\"role\", \"content\"} messages (or {\"messages\": [...]}): \(error)")
+            }
+        }
+        return messages.map { ChatMessage(role: $0.role, content: $0.content) }
+    }
+}

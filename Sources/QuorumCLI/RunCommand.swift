@@ -1,0 +1,186 @@
+import ArgumentParser
+import Datasets
+import Engine
+import Experiments
+import Foundation
+import Metrics
+import ModelHub
+import Report
+import RunStore
+import ScalingCore
+import Verifiers
+
+/// `quorum run`: sample N completions per problem, verify them, store every sample.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Sample N completions for every problem of a data set, verify and store each one (resumable, extendable).",
+        discussion: """
+            Running the same command again resumes; a larger -n or --limit adds only the missing samples; \
+            any other change (model, template, temperature, ...) is a different run in the same store. \
+            `quorum runs` lists runs, `quorum report RUN` draws their curves.
+            """)
+
+    @OptionGroup var options: RunOptions
+
+    func run() async throws {
+        try await options.execute(printSummary: true)
+    }
+}
+
+/// The options of a sampling run, shared by `run` and `demo`.
+struct RunOptions: ParsableArguments {
+    @Option(help: "A data set file, or a catalog name (gsm8k, gsm8k:train, math500, humaneval, mbpp, arc, ...).")
+    var dataset: String
+
+    @Option(help: "A model name (`quorum model list --known`) or a GGUF path.")
+    var model: String = ModelCatalog.defaultModel.name
+
+    @Option(help: "Where samples come from: `embedded` (the in-process engine).")
+    var backend: String = "embedded"
+
+    @Option(name: .short, help: "Samples per problem.")
+    var n: Int = 8
+
+    @Option(help: "Sampling temperature (0 = greedy).")
+    var temperature: Double = 0.6
+
+    @Option(help: "Nucleus sampling threshold.")
+    var topP: Double?
+
+    @Option(help: "Sample only from the k most likely tokens.")
+    var topK: Int?
+
+    @Option(help: "Drop tokens less likely than this fraction of the most likely one.")
+    var minP: Double?
+
+    @Option(help: "Most tokens per sample.")
+    var maxTokens: Int = 256
+
+    @Option(help: "Only the first P problems of the data set.")
+    var limit: Int?
+
+    @Option(help: "A built-in prompt template (gsm8k-chat, math-chat, humaneval-completion, mbpp-chat, arc-chat, plain) or a template file. Default: the data set's.")
+    var promptTemplate: String?
+
+    @Option(help: "How samples are checked: math, python-tests, exact. Default: python-tests for code data sets, else math.")
+    var verifier: String?
+
+    @Option(help: "The run store (default: $QUORUM_HOME/runs.sqlite).")
+    var store: String?
+
+    @Option(help: "Base seed; each sample's seed derives from it, the problem id and the sample index.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Samples decoded together per request (one shared-prompt batch).")
+    var samplesPerRequest: Int = 16
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func validate() throws {
+        guard n >= 1 else { throw ValidationError("-n must be at least 1.") }
+        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more.") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+        if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1].") }
+        guard samplesPerRequest >= 1 else { throw ValidationError("--samples-per-request must be at least 1.") }
+    }
+
+    /// Runs the plan and returns the run id.
+    @discardableResult
+    func execute(printSummary: Bool) async throws -> String {
+        let loaded = try DatasetCatalog.load(dataset)
+        var problems = loaded.problems
+        if let limit { problems = Array(problems.prefix(limit)) }
+        let template = try promptTemplate.map { try PromptTemplate.named($0) }
+            ?? PromptTemplate.defaultTemplate(forFormat: loaded.format.rawValue)
+        let verifierName = verifier ?? (problems.first?.reference.tests != nil ? "python-tests" : "math")
+        let check = try makeVerifier(verifierName)
+        let provider = try await makeProvider()
+
+        let datasetPath = try DatasetCatalog.resolvedPath(dataset)
+        let configuration = RunConfiguration(
+            dataset: dataset, datasetSHA256: try fileSHA256(datasetPath),
+            model: model, modelSHA256: try modelSHA256(), backend: backend,
+            promptTemplate: template.name, promptTemplateSHA256: template.sha256,
+            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, maxTokens: maxTokens,
+                                         logprobs: 0),
+            seed: seed, verifier: verifierName)
+        let runStore = try RunStore(path: store ?? RunStore.defaultPath())
+        let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: n, template: template,
+                               samplesPerRequest: samplesPerRequest, concurrentRequests: 1)
+        let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(model) (\(backend)), template \(template.name), verifier \(verifierName)")
+        let outcome = try await plan.run(store: runStore, provider: provider, verifier: check) { bar.update($0) }
+        bar.finish()
+        printError("stored \(outcome.produced) new samples (\(outcome.alreadyStored) were already stored) in \(String(format: "%.1f", outcome.seconds)) s"
+                   + (outcome.failed > 0 ? "; \(outcome.failed) failed (recorded; run the command again to retry them)" : ""))
+        if printSummary {
+            let report = try RunAnalysis(modelShape: ReportCommand.modelShape(model), bootstrapResamples: 200)
+                .report(runID: outcome.runID, store: runStore)
+            print(TerminalTable.render(ReportInput(title: "run \(outcome.runID)", generatedAt: Date(), runs: [report]), width: 100))
+            print("\nReport: quorum report \(outcome.runID)")
+        }
+        return outcome.runID
+    }
+
+    func makeVerifier(_ name: String) throws -> any Verifier {
+        switch name {
+        case "math": return MathVerifier()
+        case "python-tests": return PythonTestsVerifier(sandbox: try Sandbox())
+        case "exact": return ExactMatchVerifier()
+        default: throw ValidationError("Unknown verifier '\(name)'. Use math, python-tests or exact.")
+        }
+    }
+
+    func makeProvider() async throws -> any CompletionProvider {
+        guard backend == "embedded" else {
+            throw ValidationError("Backend '\(backend)' is not available yet; use --backend embedded. (OpenAI-compatible backends are tracked in issue 7.)")
+        }
+        let path = try ModelCache().resolve(model).path
+        return try EmbeddedCompletionProvider(path: path, modelName: model)
+    }
+
+    func modelSHA256() throws -> String? {
+        if let spec = ModelCatalog.named(model) { return spec.sha256 }
+        return try ModelCache.sha256(of: ModelCache().resolve(model))
+    }
+
+    func fileSHA256(_ path: String) throws -> String {
+        try ModelCache.sha256(of: URL(fileURLWithPath: path))
+    }
+}
+
+/// A one-line progress bar on standard error: samples done of total, rate, ETA, pass@1.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var lastDraw = Date.distantPast
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ p: RunProgress) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        guard Date().timeIntervalSince(lastDraw) > 0.1 || p.done == p.total else { return }
+        lastDraw = Date()
+        let width = 28
+        let filled = p.total == 0 ? width : width * p.done / p.total
+        let eta = p.eta.map { formatDuration($0) } ?? "--"
+        let line = "[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] "
+            + "\(p.done)/\(p.total)  \(String(format: "%.2f", p.samplesPerSecond)) samples/s  ETA \(eta)  pass@1 \(String(format: "%.3f", p.passAt1))"
+            + (p.failed > 0 ? "  failed \(p.failed)" : "")
+        FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+}

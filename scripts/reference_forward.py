@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Independent reference forward pass for the Swift engine's golden tests.
+
+A llama / qwen2 / mistral decoder written directly in numpy (float64 arithmetic)
+over weights dequantised by llama.cpp's own Python package (gguf-py). It shares no
+code with the Swift engine: the tests compare the two.
+
+    pip install gguf==0.19.0 tokenizers==0.23.3   # numpy 2.x
+    python3 scripts/reference_forward.py [path/to/SmolLM2-135M-Instruct.Q4_1.gguf]
+
+Outputs (committed, under Tests/Fixtures/forward/):
+  smollm2_goldens.json   for 5 prompts on SmolLM2-135M-Instruct Q4_1: prompt token ids,
+                         all 49,152 last-position logits (float32, base64 little-endian),
+                         and the first 32 greedy tokens (argmax, never stopping at EOS).
+  tiny_qwen2.gguf, tiny_mistral.gguf, tiny_llama_q.gguf
+                         random tiny models (2 layers) exercising QKV bias + NeoX rope
+                         (qwen2), linear rope scaling + untied F16 output head (mistral),
+                         and Q4_1 / Q8_0 matrices (llama); written with gguf-py's writer.
+  tiny_goldens.json      their last-position logits and 8 greedy tokens per prompt.
+
+Conventions checked against llama.cpp (read, not copied):
+  - RoPE: llama and mistral use ggml's "normal" mode, rotating adjacent pairs
+    (x[2i], x[2i+1]); convert_hf_to_gguf permutes the Q/K rows so this matches the
+    HF model. qwen2 uses NeoX mode, rotating (x[i], x[i + d/2]).
+    theta_i = position / scale * base^(-2i/d), scale = rope.scaling.factor for "linear".
+  - RMSNorm: x / sqrt(mean(x^2) + eps) * weight.
+  - SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
+  - Grouped-query attention: query head h reads KV head h // (heads / kv_heads).
+  - Output head: output.weight, or token_embd.weight when the file has none (tied).
+"""
+import base64, hashlib, json, os, sys
+import numpy as np
+import gguf
+from gguf.quants import dequantize
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "forward")
+
+
+class Model:
+    def __init__(self, path):
+        r = gguf.GGUFReader(path)
+        f = lambda k: r.fields[k].contents() if k in r.fields else None
+        self.arch = f("general.architecture")
+        a = self.arch
+        self.layers = int(f(f"{a}.block_count"))
+        self.width = int(f(f"{a}.embedding_length"))
+        self.heads = int(f(f"{a}.attention.head_count"))
+        self.kv_heads = int(f(f"{a}.attention.head_count_kv") or self.heads)
+        self.head_dim = self.width // self.heads
+        self.eps = float(f(f"{a}.attention.layer_norm_rms_epsilon"))
+        self.base = float(f(f"{a}.rope.freq_base") or 10000.0)
+        scaling = f(f"{a}.rope.scaling.type")
+        self.scale = float(f(f"{a}.rope.scaling.factor")) if scaling == "linear" else 1.0
+        self.neox = a == "qwen2"
+        self.w = {}
+        for t in r.tensors:
+            x = dequantize(t.data, t.tensor_type).astype(np.float64)
+            rows = int(t.shape[-1]) if len(t.shape) > 1 else 1
+            self.w[t.name] = x.reshape(rows, -1) if len(t.shape) > 1 else x.reshape(-1)
+        self.out = self.w.get("output.weight", self.w["token_embd.weight"])
+
+    def rope(self, x, pos):
+        # x: [heads, head_dim]
+        d = self.head_dim
+        i = np.arange(d // 2)
+        theta = (pos / self.scale) * self.base ** (-2.0 * i / d)
+        c, s = np.cos(theta), np.sin(theta)
+        y = x.copy()
+        if self.neox:
+            a, b = x[:, : d // 2], x[:, d // 2 :]
+            y[:, : d // 2] = a * c - b * s
+            y[:, d // 2 :] = a * s + b * c
+        else:
+            a, b = x[:, 0::2], x[:, 1::2]
+            y[:, 0::2] = a * c - b * s
+            y[:, 1::2] = a * s + b * c
+        return y
+
+    def norm(self, x, w):
+        return x / np.sqrt(np.mean(x * x) + self.eps) * w
+
+    def step(self, token, pos, cache):
+        """One position; cache[layer] = (list of K [kv_heads, d], list of V)."""
+        w = self.w
+        x = w["token_embd.weight"][token].copy()
+        hd, g = self.head_dim, self.heads // self.kv_heads
+        for l in range(self.layers):
+            p = f"blk.{l}."
+            h = self.norm(x, w[p + "attn_norm.weight"])
+            q = w[p + "attn_q.weight"] @ h + w.get(p + "attn_q.bias", 0)
+            k = w[p + "attn_k.weight"] @ h + w.get(p + "attn_k.bias", 0)
+            v = w[p + "attn_v.weight"] @ h + w.get(p + "attn_v.bias", 0)
+            q = self.rope(q.reshape(self.heads, hd), pos)
+            k = self.rope(k.reshape(self.kv_heads, hd), pos)
+            cache[l][0].append(k)
+            cache[l][1].append(v.reshape(self.kv_heads, hd))
+            K = np.stack(cache[l][0])  # [T, kv_heads, d]
+            V = np.stack(cache[l][1])
+            att = np.empty(self.heads * hd)
+            for head in range(self.heads):
+                kvh = head // g
+                s = K[:, kvh, :] @ q[head] / np.sqrt(hd)
+                s = np.exp(s - s.max())
+                s /= s.sum()
+                att[head * hd : (head + 1) * hd] = s @ V[:, kvh, :]
+            x = x + w[p + "attn_output.weight"] @ att
+            h = self.norm(x, w[p + "ffn_norm.weight"])
+            gate = w[p + "ffn_gate.weight"] @ h
+            up = w[p + "ffn_up.weight"] @ h
+            x = x + w[p + "ffn_down.weight"] @ (gate / (1 + np.exp(-gate)) * up)
+        x = self.norm(x, w["output_norm.weight"])
+        return self.out @ x
+
+    def run(self, prompt, greedy_count):
+        cache = [([], []) for _ in range(self.layers)]
+        for pos, t in enumerate(prompt):
+            logits = self.step(t, pos, cache)
+        last = logits.copy()
+        greedy, pos = [], len(prompt)
+        for _ in range(greedy_count):
+            t = int(np.argmax(logits))
+            greedy.append(t)
+            logits = self.step(t, pos, cache)
+            pos += 1
+        return last, greedy
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def b64(logits):
+    return base64.b64encode(np.asarray(logits, dtype="<f4").tobytes()).decode()
+
+
+def smollm_tokenizer(path):
+    """Byte-level BPE from the GGUF vocabulary (pre-tokenizer: single digits + GPT-2 regex)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, decoders, AddedToken
+    r = gguf.GGUFReader(path)
+    tokens = r.fields["tokenizer.ggml.tokens"].contents()
+    merges = [tuple(m.split(" ", 1)) for m in r.fields["tokenizer.ggml.merges"].contents()]
+    tok = Tokenizer(models.BPE({t: i for i, t in enumerate(tokens)}, merges))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens([AddedToken(t, special=True) for t in tokens[:17] if t.startswith("<")])
+    return tok
+
+
+SYSTEM = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+PROMPTS = {
+    "chat_capital": SYSTEM + "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n",
+    "chat_arithmetic": "<|im_start|>user\nWhat is 17 * 23? Think step by step.<|im_end|>\n<|im_start|>assistant\n",
+    "code": "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n",
+    "long_text": (
+        "The history of computing is a story of people who wanted to calculate faster than they "
+        "could by hand. Charles Babbage designed the Difference Engine in the 1820s to tabulate "
+        "polynomial functions, and Ada Lovelace wrote what many consider the first algorithm for "
+        "his later Analytical Engine. A century later, Alan Turing described a universal machine "
+        "that could simulate any other, and during the Second World War engineers built"),
+    "single_token": "The",
+}
+
+
+def smollm_goldens(path):
+    model = Model(path)
+    tok = smollm_tokenizer(path)
+    out = {"generator": "scripts/reference_forward.py (gguf 0.19.0, numpy float64)",
+           "model": os.path.basename(path), "modelSHA256": sha256(path),
+           "logitEncoding": "float32 little-endian, base64", "cases": []}
+    for name, text in PROMPTS.items():
+        ids = tok.encode(text).ids
+        last, greedy = model.run(ids, 32)
+        print(name, len(ids), "tokens; greedy:", repr(tok.decode(greedy)), flush=True)
+        out["cases"].append({"name": name, "text": text, "promptTokens": ids,
+                             "logits": b64(last), "greedyTokens": greedy})
+    with open(os.path.join(OUT, "smollm2_goldens.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
+def write_tiny(path, arch, rng, *, quantized=False, rope_scale=None, untied=False, bias=False):
+    vocab, width, heads, kv_heads, ffn, layers = 64, 64, 4, 2, 96, 2
+    hd = width // heads
+    w = gguf.GGUFWriter(path, arch)
+    w.add_block_count(layers)
+    w.add_context_length(128)
+    w.add_embedding_length(width)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_rope_freq_base(10000.0 if arch != "qwen2" else 1000000.0)
+    w.add_rope_dimension_count(hd)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_vocab_size(vocab)
+    if rope_scale:
+        w.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        w.add_rope_scaling_factor(rope_scale)
+
+    def matrix(name, rows, cols, scale):
+        x = (rng.standard_normal((rows, cols)) * scale).astype(np.float32)
+        if quantized:
+            qtype = gguf.GGMLQuantizationType.Q8_0 if "token_embd" in name else gguf.GGMLQuantizationType.Q4_1
+            w.add_tensor(name, gguf.quants.quantize(x, qtype), raw_dtype=qtype)
+        elif name == "output.weight":
+            w.add_tensor(name, x.astype(np.float16))
+        else:
+            w.add_tensor(name, x)
+
+    def vector(name, n, center, scale):
+        w.add_tensor(name, (center + rng.standard_normal(n) * scale).astype(np.float32))
+
+    matrix("token_embd.weight", vocab, width, 1.0)
+    for l in range(layers):
+        p = f"blk.{l}."
+        vector(p + "attn_norm.weight", width, 1.0, 0.1)
+        matrix(p + "attn_q.weight", width, width, width ** -0.5)
+        matrix(p + "attn_k.weight", kv_heads * hd, width, width ** -0.5)
+        matrix(p + "attn_v.weight", kv_heads * hd, width, width ** -0.5)
+        if bias:
+            vector(p + "attn_q.bias", width, 0.0, 0.5)
+            vector(p + "attn_k.bias", kv_heads * hd, 0.0, 0.5)
+            vector(p + "attn_v.bias", kv_heads * hd, 0.0, 0.5)
+        matrix(p + "attn_output.weight", width, width, width ** -0.5)
+        vector(p + "ffn_norm.weight", width, 1.0, 0.1)
+        matrix(p + "ffn_gate.weight", ffn, width, width ** -0.5)
+        matrix(p + "ffn_up.weight", ffn, width, width ** -0.5)
+        matrix(p + "ffn_down.weight", width, ffn, ffn ** -0.5)
+    vector("output_norm.weight", width, 1.0, 0.1)
+    if untied:
+        matrix("output.weight", vocab, width, width ** -0.5)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def tiny_goldens():
+    rng = np.random.default_rng(20261122)
+    specs = [("tiny_qwen2.gguf", "qwen2", dict(bias=True, untied=True)),
+             ("tiny_mistral.gguf", "mistral", dict(rope_scale=2.0, untied=True)),
+             ("tiny_llama_q.gguf", "llama", dict(quantized=True))]
+    prompts = [[1, 5, 9, 33, 2, 60, 7, 12, 40, 3, 3, 17], [42]]
+    out = {"generator": "scripts/reference_forward.py (gguf 0.19.0, numpy float64)",
+           "logitEncoding": "float32 little-endian, base64", "cases": []}
+    for file, arch, kw in specs:
+        path = os.path.join(OUT, file)
+        write_tiny(path, arch, rng, **kw)
+        model = Model(path)
+        for i, prompt in enumerate(prompts):
+            last, greedy = model.run(prompt, 8)
+            out["cases"].append({"name": f"{arch}_{i}", "model": file, "modelSHA256": sha256(path),
+                                 "promptTokens": prompt, "logits": b64(last), "greedyTokens": greedy})
+            print(file, prompt, greedy, flush=True)
+    with open(os.path.join(OUT, "tiny_goldens.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    tiny_goldens()
+    model_path = sys.argv[1] if len(sys.argv) > 1 else os.path.expanduser(
+        "~/.cache/quorum/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+    smollm_goldens(model_path)
