@@ -1,0 +1,101 @@
+import Foundation
+import RunStore
+import ScalingCore
+import TestSupport
+import Testing
+
+/// `quorum run` on the real default model, killed with SIGKILL at random moments and
+/// resumed, must end with exactly the samples of an uninterrupted run, in a store that
+/// passes SQLite's integrity check. Also: extending a run from n = 3 to n = 6 equals
+/// running n = 6 at once.
+@Suite(.serialized)
+struct CrashSafetyTests {
+    /// The `quorum` executable built beside this test bundle.
+    static func quorumBinary() throws -> String {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [folder, folder.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("quorum").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw TestSupportError("No `quorum` executable beside \(folder.path); build it with `swift build -c release` (scripts/test does).")
+    }
+
+    static func arguments(store: String, n: Int) -> [String] {
+        ["run", "--dataset", try! TestPaths.sharedDataFile("gsm8k/test.jsonl").path, "--limit", "3", "-n", "\(n)",
+         "--max-tokens", "24", "--samples-per-request", "2", "--store", store, "--quiet", "--seed", "11"]
+    }
+
+    static func launch(_ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try quorumBinary())
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    static func runToEnd(_ arguments: [String]) throws {
+        let p = try launch(arguments)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw TestSupportError("quorum \(arguments.joined(separator: " ")) exited with \(p.terminationStatus)")
+        }
+    }
+
+    /// (problem, index, seed, text, verdict) of every stored sample.
+    static func contents(_ path: String) throws -> [String] {
+        let store = try RunStore(path: path)
+        let ids = try store.runIDs()
+        #expect(ids.count == 1)
+        return try store.samples(runID: ids[0]).map {
+            "\($0.problemID)#\($0.sampleIndex)#\($0.seed)#\($0.verdict.outcome.rawValue)#\($0.completion.text)"
+        }
+    }
+
+    static func integrity(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func killedAndResumedRunEqualsAnUninterruptedOne() throws {
+        _ = try TestPaths.defaultModel()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let reference = folder.appendingPathComponent("reference.sqlite").path
+        let crashed = folder.appendingPathComponent("crashed.sqlite").path
+
+        // Reference: n = 3, then extended to n = 6.
+        try Self.runToEnd(Self.arguments(store: reference, n: 3))
+        let firstHalf = try Self.contents(reference)
+        #expect(firstHalf.count == 9)
+        try Self.runToEnd(Self.arguments(store: reference, n: 6))
+        let expected = try Self.contents(reference)
+        #expect(expected.count == 18)
+        #expect(expected.filter { line in firstHalf.contains(line) }.count == 9, "extension changed existing samples")
+
+        // Crashed: kill -9 at random moments until a run completes by itself (at most 12 kills).
+        var kills = 0
+        var rng = SystemRandomNumberGenerator()
+        while kills < 12 {
+            let p = try Self.launch(Self.arguments(store: crashed, n: 6))
+            Thread.sleep(forTimeInterval: Double.random(in: 0.2...2.0, using: &rng))
+            if !p.isRunning { break }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            kills += 1
+            #expect(try Self.integrity(crashed) == "ok")
+        }
+        try Self.runToEnd(Self.arguments(store: crashed, n: 6))
+        #expect(kills >= 1, "the run finished before it could be killed once")
+        #expect(try Self.integrity(crashed) == "ok")
+        #expect(try Self.contents(crashed) == expected)
+    }
+}
