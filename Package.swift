@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TensorCore", swiftSettings: commonSettings),
         .target(name: "GGUF", dependencies: ["TensorCore"], swiftSettings: commonSettings),
         .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: commonSettings),
-        .target(name: "Tokenizers", dependencies: ["GGUF"], swiftSettings: commonSettings),
+        .target(name: "Tokenizers", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels"], swiftSettings: commonSettings),
         .target(name: "Engine", dependencies: ["Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),
 
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),

@@ -30,7 +30,7 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
         case .text(let text):
             return tokenizer.encode(text)
         case .messages(let messages):
-            let rendered = tokenizer.renderChat(messages.map { Tokenizers.ChatMessage(role: $0.role, content: $0.content) })
+            let rendered = tokenizer.renderChat(messages)
             return tokenizer.encode(rendered.text)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import ModelHub
+import ScalingCore
 import Tokenizers
 
 /// `quorum generate`: sample completions from a local GGUF model.

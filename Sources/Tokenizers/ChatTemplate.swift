@@ -1,13 +1,7 @@
-/// One chat message: a role (`system`, `user`, `assistant`, `tool`) and its text.
-public struct ChatMessage: Sendable, Equatable {
-    public var role: String
-    public var content: String
+import ScalingCore
 
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-
+// `ChatMessage` is ScalingCore's: one type for messages from data sets, the server and templates.
+extension ChatMessage {
     /// The message as a template object: `{"role": ..., "content": ...}`.
     public var templateValue: TemplateValue { ["role": .string(role), "content": .string(content)] }
 }

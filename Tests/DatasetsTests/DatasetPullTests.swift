@@ -14,19 +14,31 @@ struct DatasetPullTests {
         let port: Int
 
         init(serving folder: URL) throws {
-            port = Int.random(in: 20000...40000)
+            // Port 0: the OS picks a free port, and the server prints which one.
+            let script = """
+                import functools, http.server, sys
+                handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+                server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+                print(server.server_address[1], flush=True)
+                server.serve_forever()
+                """
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory", folder.path]
-            process.standardOutput = FileHandle.nullDevice
+            process.arguments = ["python3", "-c", script, folder.path]
+            let out = Pipe()
+            process.standardOutput = out
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Wait (at most 10 s) until it accepts connections.
-            for _ in 0..<100 {
-                if (try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/")!)) != nil { return }
-                Thread.sleep(forTimeInterval: 0.1)
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line += chunk
             }
-            kill(process.processIdentifier, SIGKILL)
-            throw TestSupportError("python3 -m http.server did not start on port \(port)")
+            guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                kill(process.processIdentifier, SIGKILL)
+                throw TestSupportError("the loopback HTTP server did not start (python3 printed \(String(decoding: line, as: UTF8.self)))")
+            }
+            self.port = port
         }
 
         var url: String { "http://127.0.0.1:\(port)" }

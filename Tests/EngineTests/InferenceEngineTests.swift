@@ -120,7 +120,7 @@ struct SmolLMStoppingTests {
     @Test func greedyAnswerStopsAtEndOfTurnAndAtStopStrings() throws {
         let engine = try InferenceEngine(path: try TestPaths.defaultModel().path, threadCount: 2, maxSamples: 2)
         let tokenizer = try #require(engine.tokenizer)
-        let prompt = tokenizer.encode(tokenizer.renderChat([Tokenizers.ChatMessage(role: "user", content: "What is the capital of France?")]).text)
+        let prompt = tokenizer.encode(tokenizer.renderChat([ScalingCore.ChatMessage(role: "user", content: "What is the capital of France?")]).text)
         // The reference greedy answer (scripts/reference_forward.py, chat_capital) is
         // "The capital of France is Paris." followed by <|im_end|>.
         let answer = try engine.generate(promptTokens: prompt, parameters: GenerationOptions(temperature: 0, maxTokens: 32))

@@ -1,4 +1,5 @@
 import Foundation
+import ScalingCore
 import Testing
 import TestSupport
 import Tokenizers
