@@ -33,7 +33,7 @@ let package = Package(
         .library(name: "Quorum", targets: [
             "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
-            "Report",
+            "Report", "Aggregation",
         ]),
     ],
     dependencies: [
@@ -59,6 +59,7 @@ let package = Package(
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Metrics", swiftSettings: commonSettings),
         .target(name: "Report", swiftSettings: commonSettings),
+        .target(name: "Aggregation", dependencies: ["ScalingCore", "Verifiers", "Metrics"], swiftSettings: commonSettings),
 
         // Shared by the test targets: fixture paths, the default model, shared data.
         .target(name: "TestSupport", dependencies: ["ModelHub"], swiftSettings: commonSettings),
@@ -68,7 +69,7 @@ let package = Package(
             name: "QuorumCLI",
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
-                "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report",
+                "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report", "Aggregation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -87,6 +88,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "Datasets", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

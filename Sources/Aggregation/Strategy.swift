@@ -1,0 +1,150 @@
+import ScalingCore
+
+/// A way to spend model calls on one request: sample several answers and pick or
+/// synthesise one (majority vote, best-of-N, Mixture-of-Agents).
+///
+/// This is the online half of a strategy: it answers one prompt by calling the
+/// providers in its `StrategyContext`, and reports what it spent and the evidence
+/// behind its choice. Strategies reach models only through `CompletionProvider`.
+public protocol Strategy: Sendable {
+    /// The spec that builds this strategy again (`self-consistency:16,group=math`).
+    var specification: String { get }
+    /// Answers `prompt`, spending calls on `context`'s providers.
+    func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult
+}
+
+/// Counts the tokens a prompt occupies in a model's context, and how large that context is.
+///
+/// Strategies that build long aggregator prompts (Mixture-of-Agents) check every such
+/// prompt against `limit` before sending it, so an overflow is an error that names the
+/// step rather than a silently truncated answer.
+public struct ContextWindow: Sendable {
+    /// The model's context length, tokens (prompt plus generated tokens must fit).
+    public var limit: Int
+    /// The prompt's token count as the model will see it (chat template applied).
+    public var countTokens: @Sendable (ProblemPrompt) async throws -> Int
+
+    public init(limit: Int, countTokens: @escaping @Sendable (ProblemPrompt) async throws -> Int) {
+        self.limit = limit
+        self.countTokens = countTokens
+    }
+}
+
+/// What a strategy may use: the models, how to sample, and how to judge answers.
+public struct StrategyContext: Sendable {
+    /// The model that proposes samples, aggregates (MoA) and judges (best-of-N by judge).
+    public var provider: any CompletionProvider
+    /// Proposers for multi-model Mixture-of-Agents, one agent each; empty means `[provider]`.
+    public var proposers: [any CompletionProvider]
+    /// Sampling for proposals.
+    public var parameters: SamplingParameters
+    /// Sampling for aggregator and judge calls; nil means `parameters`.
+    public var aggregatorParameters: SamplingParameters?
+    /// The seed of the first sample; every later sample takes the next seed, in call order,
+    /// so the same context and prompt reproduce the same calls.
+    public var seed: UInt64
+    /// How answers are put into classes for votes.
+    public var grouping: AnswerGrouping
+    /// The verifier best-of-N checks samples with, and the problem it checks them against
+    /// (a problem with tests, or a reference answer). Nil when no verifier is configured.
+    public var verifier: (any Verifier)?
+    public var problem: Problem?
+    /// The aggregator's context, for checking aggregator prompts; nil skips the check.
+    public var contextWindow: ContextWindow?
+
+    public init(provider: any CompletionProvider, proposers: [any CompletionProvider] = [],
+                parameters: SamplingParameters = SamplingParameters(), aggregatorParameters: SamplingParameters? = nil,
+                seed: UInt64 = 0, grouping: AnswerGrouping = .math, verifier: (any Verifier)? = nil,
+                problem: Problem? = nil, contextWindow: ContextWindow? = nil) {
+        self.provider = provider
+        self.proposers = proposers
+        self.parameters = parameters
+        self.aggregatorParameters = aggregatorParameters
+        self.seed = seed
+        self.grouping = grouping
+        self.verifier = verifier
+        self.problem = problem
+        self.contextWindow = contextWindow
+    }
+}
+
+/// What a strategy spent answering one request.
+public struct Spend: Codable, Sendable, Hashable {
+    /// `CompletionProvider.complete` calls made (one call may carry many samples).
+    public var modelCalls: Int = 0
+    /// Completions drawn, over all calls (proposals, aggregations, judgements).
+    public var samples: Int = 0
+    /// Prompt tokens processed: each call's prompt counted once, because a call's samples
+    /// share one prefill (the embedded engine) or one billed prompt (OpenAI's `n`).
+    public var promptTokens: Int = 0
+    /// Generated tokens, summed over every completion.
+    public var completionTokens: Int = 0
+    /// Wall time of the whole strategy, seconds.
+    public var seconds: Double = 0
+
+    public init(modelCalls: Int = 0, samples: Int = 0, promptTokens: Int = 0, completionTokens: Int = 0, seconds: Double = 0) {
+        self.modelCalls = modelCalls
+        self.samples = samples
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.seconds = seconds
+    }
+}
+
+/// A strategy's answer, with what it cost and why it was chosen.
+public struct StrategyResult: Codable, Sendable, Hashable {
+    /// The response returned to the user: the chosen sample's full text, or the final synthesis.
+    public var text: String
+    /// The final answer extracted from `text` for grouping (the vote's class), when there is one.
+    public var extractedAnswer: String?
+    public var evidence: Evidence
+    public var spend: Spend
+
+    public init(text: String, extractedAnswer: String?, evidence: Evidence, spend: Spend) {
+        self.text = text
+        self.extractedAnswer = extractedAnswer
+        self.evidence = evidence
+        self.spend = spend
+    }
+}
+
+/// Calls providers on a strategy's behalf: hands out seeds in order and adds up the spend.
+struct CallLedger {
+    private(set) var nextSeed: UInt64
+    private(set) var spend = Spend()
+    private let start = ContinuousClock.now
+
+    init(seed: UInt64) { nextSeed = seed }
+
+    /// `count` samples of `prompt` in one call, taking the next `count` seeds.
+    /// Samples that failed (`finishReason == .error`) are returned as they are; a call that
+    /// returns nothing at all is an error.
+    mutating func sample(_ provider: any CompletionProvider, _ prompt: ProblemPrompt, _ parameters: SamplingParameters,
+                         count: Int, step: String) async throws -> [Completion] {
+        let seeds = (0..<count).map { nextSeed &+ UInt64($0) }
+        nextSeed &+= UInt64(count)
+        let completions: [Completion]
+        do {
+            completions = try await provider.complete(CompletionRequest(prompt: prompt, parameters: parameters, seeds: seeds))
+        } catch {
+            throw AggregationError.providerFailed(model: provider.modelName, step: step, underlying: String(describing: error))
+        }
+        guard completions.count == count else {
+            throw AggregationError.providerFailed(model: provider.modelName, step: step,
+                                                  underlying: "asked for \(count) samples, got \(completions.count)")
+        }
+        spend.modelCalls += 1
+        spend.samples += completions.count
+        spend.promptTokens += completions.first?.promptTokens ?? 0
+        spend.completionTokens += completions.reduce(0) { $0 + $1.completionTokens }
+        return completions
+    }
+
+    /// The spend so far, with the wall time since the ledger was made.
+    var finalSpend: Spend {
+        var s = spend
+        let elapsed = ContinuousClock.now - start
+        s.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return s
+    }
+}
