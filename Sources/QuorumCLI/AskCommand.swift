@@ -1,0 +1,100 @@
+import Aggregation
+import ArgumentParser
+import Engine
+import Foundation
+import GGUF
+import ModelHub
+import ScalingCore
+import Verifiers
+
+/// `quorum ask`: answer one question with a strategy and show the evidence and the spend.
+struct AskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ask",
+        abstract: "Answer one question with an inference-time strategy (vote, best-of-N, Mixture-of-Agents).",
+        discussion: """
+            Strategies (--strategy NAME[:PARAMS]; a bare number in PARAMS is n):
+            \(StrategySpec.catalog.map { "  \($0.name)\($0.parameters.isEmpty ? "" : ":" + $0.parameters)  \($0.summary)" }.joined(separator: "\n"))
+            The answer goes to stdout, then the evidence and the spend (or, with --json, one JSON object).
+            """)
+
+    @Argument(help: "The question (sent as one user message through the model's chat template).")
+    var question: String
+
+    @Option(help: "Model name in the cache or a path to a .gguf file (proposer, aggregator and judge).")
+    var model: String = ModelCatalog.defaultModel.name
+
+    @Option(help: "The strategy, e.g. self-consistency:16, best-of-n:8,score=judge, self-moa-seq:16,window=4.")
+    var strategy: String = "self-consistency"
+
+    @Option(name: .shortAndLong, help: "Samples, when the strategy spec gives none.")
+    var n: Int = 8
+
+    @Option(help: "Sampling temperature for proposals; 0 = greedy.")
+    var temperature: Double = 0.7
+
+    @Option(name: .customLong("max-tokens"), help: "Tokens to generate at most per call.")
+    var maxTokens: Int = 256
+
+    @Option(help: "Seed of the first sample; later samples and calls take the next seeds.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("proposer"), parsing: .singleValue,
+            help: "A proposer model for moa (repeatable); default: --model alone.")
+    var proposers: [String] = []
+
+    @Option(help: "How votes group answers: math, extracted or text.")
+    var group: String = "math"
+
+    @Option(help: "A reference answer: best-of-n with score=verifier picks the first sample the math verifier accepts.")
+    var reference: String?
+
+    @Option(help: "Worker threads (default: all processors).")
+    var threads: Int?
+
+    @Flag(help: "Print the whole result (answer, evidence, spend) as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard n >= 1 && n <= 256 else { throw ValidationError("-n must be 1 to 256.") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
+        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more.") }
+        guard AnswerGrouping(rawValue: group) != nil else {
+            throw ValidationError("--group must be one of: \(AnswerGrouping.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        do { _ = try StrategySpec(parsing: strategy).makeStrategy(defaultSamples: n) } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() async throws {
+        let strategy = try StrategySpec(parsing: strategy).makeStrategy(defaultSamples: n)
+        let path = try ModelCache().resolve(model).path
+        let provider = try EmbeddedCompletionProvider(path: path, threadCount: threads, maxSamples: min(n, 64))
+        let file = try GGUFFile(path: path)
+        let contextLength = try file.int("\(file.architecture ?? "llama").context_length")
+        let proposerProviders: [any CompletionProvider] = try proposers.map { name in
+            try EmbeddedCompletionProvider(path: try ModelCache().resolve(name).path, threadCount: threads, maxSamples: 1)
+        }
+        let prompt = ProblemPrompt.messages([ChatMessage(role: "user", content: question)])
+        let context = StrategyContext(
+            provider: provider, proposers: proposerProviders,
+            parameters: SamplingParameters(temperature: temperature, maxTokens: maxTokens), seed: seed,
+            grouping: AnswerGrouping(rawValue: group) ?? .math,
+            verifier: reference == nil ? nil : MathVerifier(),
+            problem: reference.map { Problem(id: "ask", prompt: prompt, reference: ProblemReference(answer: $0)) },
+            contextWindow: ContextWindow(limit: contextLength) { await provider.promptTokens(for: $0).count })
+        printError("Strategy \(strategy.specification) on \(provider.modelName) (context \(contextLength) tokens).")
+        let result = try await strategy.answer(prompt, using: context)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            return
+        }
+        print(result.text)
+        print()
+        if let answer = result.extractedAnswer { print("extracted answer: \(answer)") }
+        print(result.summary())
+    }
+}
