@@ -57,7 +57,10 @@ public enum AnswerGrouping: String, Codable, Sendable, Hashable, CaseIterable {
     public func answer(of output: String) -> String? {
         switch self {
         case .math, .extracted:
-            return MathAnswerExtractor.extract(from: output)?.answer
+            // `\boxed{}` extracts as empty: no answer, not an answer class of its own.
+            guard let answer = MathAnswerExtractor.extract(from: output)?.answer,
+                  !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+            return answer
         case .text:
             let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
             return trimmed.isEmpty ? nil : trimmed

@@ -68,6 +68,7 @@ public struct BestOfN: Strategy {
                 if evidenceSamples[i].score == nil { notes.append("Sample \(i): judge reply has no score 0-10; ranked last.") }
             }
             chosen = Self.best(evidenceSamples.map(\.score))
+            if evidenceSamples.allSatisfy({ $0.score == nil }) { notes.append("No judge reply had a score; the first sample is returned.") }
         case .verifier:
             let verifier = context.verifier!
             let problem = context.problem ?? Problem(id: "ask", prompt: prompt, reference: ProblemReference())

@@ -1,7 +1,9 @@
 import ScalingCore
 
 /// Why a strategy answered as it did: the samples it saw and how it chose among them.
-public enum Evidence: Codable, Sendable, Hashable {
+///
+/// Encoded as `{"kind": "vote", "vote": {…}}` (the kind names the field that holds the details).
+public enum Evidence: Sendable, Hashable {
     /// A single sample, no selection.
     case single(EvidenceSample)
     /// A (weighted) majority vote over answer classes.
@@ -118,5 +120,44 @@ extension EvidenceSample {
     init(_ completion: Completion, index: Int) {
         self.init(index: index, seed: completion.seed, text: completion.text,
                   completionTokens: completion.completionTokens, finishReason: completion.finishReason.rawValue)
+    }
+}
+
+extension Evidence: Codable {
+    private enum CodingKeys: String, CodingKey { case kind, single, vote, bestOfN, synthesis }
+
+    /// `single`, `vote`, `bestOfN` or `synthesis`.
+    public var kind: String {
+        switch self {
+        case .single: "single"
+        case .vote: "vote"
+        case .bestOfN: "bestOfN"
+        case .synthesis: "synthesis"
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try c.decode(String.self, forKey: .kind)
+        switch kind {
+        case "single": self = .single(try c.decode(EvidenceSample.self, forKey: .single))
+        case "vote": self = .vote(try c.decode(VoteEvidence.self, forKey: .vote))
+        case "bestOfN": self = .bestOfN(try c.decode(BestOfNEvidence.self, forKey: .bestOfN))
+        case "synthesis": self = .synthesis(try c.decode(SynthesisEvidence.self, forKey: .synthesis))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c,
+                                                   debugDescription: "Unknown evidence kind '\(kind)'; expected single, vote, bestOfN or synthesis.")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        switch self {
+        case .single(let value): try c.encode(value, forKey: .single)
+        case .vote(let value): try c.encode(value, forKey: .vote)
+        case .bestOfN(let value): try c.encode(value, forKey: .bestOfN)
+        case .synthesis(let value): try c.encode(value, forKey: .synthesis)
+        }
     }
 }

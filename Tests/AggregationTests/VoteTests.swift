@@ -47,6 +47,22 @@ struct VoteTests {
         #expect(second.tiedClasses == [0, 1])
     }
 
+    @Test func anEmptyBoxIsNoAnswer() {
+        let vote = MajorityVote.evidence(["\\boxed{}", "\\boxed{ }", "\\boxed{2}"], grouping: .math)
+        #expect(vote.abstained == [0, 1])
+        #expect(vote.classes.map(\.answer) == ["2"])
+    }
+
+    @Test func resultsRoundTripThroughJSONWithTheirKind() async throws {
+        let provider = ScriptedProvider(samples: ["\\boxed{1}", "\\boxed{2}", "\\boxed{2}"])
+        let result = try await MajorityVote(samples: 3).answer(.text("q"), using: StrategyContext(provider: provider))
+        let data = try JSONEncoder().encode(result)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let evidence = try #require(object["evidence"] as? [String: Any])
+        #expect(evidence["kind"] as? String == "vote")
+        #expect(try JSONDecoder().decode(StrategyResult.self, from: data) == result)
+    }
+
     @Test func noAnswersMeansNoWinner() {
         let vote = MajorityVote.evidence(["no idea", "cannot say"], grouping: .math)
         #expect(vote.winner == nil)
