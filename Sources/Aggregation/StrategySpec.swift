@@ -1,3 +1,4 @@
+import Foundation
 import ScalingCore
 
 /// A strategy written as `NAME[:PARAMS]`, as the CLI takes it: `self-consistency:16`,
@@ -30,7 +31,7 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `NAME[:PARAMS]`.
     public init(parsing text: String) throws(AggregationError) {
-        let trimmed = text.trimmingCharacters(in: " ")
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let rawName = parts.first.map { String($0).lowercased() } ?? ""
         let name = Self.aliases[rawName] ?? rawName
@@ -41,7 +42,7 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
         options = [:]
         guard parts.count == 2 else { return }
         for item in parts[1].split(separator: ",") {
-            let item = String(item).trimmingCharacters(in: " ")
+            let item = String(item).trimmingCharacters(in: .whitespaces)
             if let n = Int(item) {
                 guard n >= 1, name != "moa", name != "single" else {
                     throw .invalidParameter(strategy: name, parameter: "N", value: item,
@@ -50,7 +51,7 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
                 samples = n
                 continue
             }
-            let pair = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: " ") }
+            let pair = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, allowed.contains(pair[0]) else {
                 let expected = (["N"] + allowed.map { "\($0)=…" }).joined(separator: ", ")
                 throw .invalidParameter(strategy: name, parameter: pair.first ?? item, value: pair.count == 2 ? pair[1] : "",
@@ -97,28 +98,5 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
 
     private func integer(_ key: String, minimum: Int) throws(AggregationError) -> Int? {
         try option(key, { Int($0).flatMap { $0 >= minimum ? $0 : nil } }, "an integer of at least \(minimum)")
-    }
-}
-
-/// One sample, returned as it is: the baseline every strategy is measured against.
-public struct SingleSample: Strategy {
-    public init() {}
-
-    public var specification: String { "single" }
-
-    public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
-        var ledger = CallLedger(seed: context.seed)
-        let completion = try await ledger.sample(context.provider, prompt, context.parameters, count: 1, step: "sampling")[0]
-        return StrategyResult(text: completion.text, extractedAnswer: context.grouping.answer(of: completion.text),
-                              evidence: .single(EvidenceSample(completion, index: 0)), spend: ledger.finalSpend)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }
