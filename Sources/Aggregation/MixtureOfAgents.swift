@@ -1,3 +1,4 @@
+import Foundation
 import ScalingCore
 
 /// The Mixture-of-Agents aggregator prompt and how references enter a conversation.
@@ -65,7 +66,7 @@ struct Synthesizer {
                           step: String) async throws -> SynthesisCall {
         let completions = try await ledger.sample(provider, prompt, context.parameters, count: count, step: step)
         return SynthesisCall(model: provider.modelName, references: [], promptTokens: completions.first?.promptTokens ?? 0,
-                             outputs: completions.map(\.text))
+                             outputs: completions.map { Self.trimmed($0.text) })
     }
 
     /// One sample of `prompt` with `references` injected, after checking that it fits the
@@ -86,7 +87,13 @@ struct Synthesizer {
         let completion = try await ledger.sample(provider, injected, parameters, count: 1, step: step)[0]
         largestAggregatorPrompt = max(largestAggregatorPrompt, completion.promptTokens)
         return SynthesisCall(model: provider.modelName, references: references, promptTokens: completion.promptTokens,
-                             outputs: [completion.text])
+                             outputs: [Self.trimmed(completion.text)])
+    }
+
+    /// Outputs lose surrounding whitespace before they become references, as the MoA
+    /// reference code strips every generation.
+    static func trimmed(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func result(method: String) -> StrategyResult {

@@ -81,6 +81,12 @@ struct EmbeddedStrategyTests {
             #expect(call.promptTokens == expected)
         }
         #expect(evidence.largestAggregatorPrompt == max(first.promptTokens, second.promptTokens))
+        // The bound that makes any n fit: the instruction and question, plus at most
+        // window + repeats references of at most 32 generated tokens each (a few more for
+        // the "\n3. " numbering and retokenisation at the seams).
+        let base = await provider.promptTokens(for: MixtureOfAgentsPrompt.inject([], into: question)).count
+        #expect(first.promptTokens <= base + 2 * (32 + 6))
+        #expect(second.promptTokens <= base + 4 * (32 + 6))
         #expect(result.spend.modelCalls == 3)
         #expect(result.spend.samples == 6)
     }
