@@ -14,6 +14,7 @@ struct Quorum: AsyncParsableCommand {
             RunsCommand.self,
             ReportCommand.self,
             GenerateCommand.self,
+            VerifyCommand.self,
             ModelCommand.self,
             DataCommand.self,
         ])
