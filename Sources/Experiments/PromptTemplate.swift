@@ -23,13 +23,17 @@ public struct PromptTemplate: Sendable, Hashable {
     public let body: String
     /// Stop strings that end a sample (for example the next few-shot "Question:").
     public let stop: [String]
+    /// Worked examples placed before each problem (`{{fewshot}}`), and how many each prompt gets.
+    public let fewShot: FewShotExamples?
 
-    public init(name: String, style: Style, system: String = "", body: String, stop: [String] = []) {
+    public init(name: String, style: Style, system: String = "", body: String, stop: [String] = [],
+                fewShot: FewShotExamples? = nil) {
         self.name = name
         self.style = style
         self.system = system
         self.body = body
         self.stop = stop
+        self.fewShot = fewShot
     }
 
     /// The SHA-256 of everything that shapes the prompt: part of a run's identity, so an
@@ -37,6 +41,10 @@ public struct PromptTemplate: Sendable, Hashable {
     public var sha256: String {
         var h = SHA256()
         h.update(Array("\(name)\u{0}\(style.rawValue)\u{0}\(system)\u{0}\(body)\u{0}\(stop.joined(separator: "\u{0}"))".utf8))
+        if let fewShot {
+            h.update(Array("\u{0}\(fewShot.perPrompt)\u{0}\(fewShot.seed)".utf8))
+            for e in fewShot.examples { h.update(Array("\u{0}\(e.question)\u{0}\(e.answer)".utf8)) }
+        }
         return h.finalizeHex()
     }
 
@@ -64,6 +72,9 @@ public struct PromptTemplate: Sendable, Hashable {
         var out = text
         if out.contains("{{question}}") { out = out.replacingOccurrences(of: "{{question}}", with: Self.questionText(problem)) }
         if out.contains("{{choices}}") { out = out.replacingOccurrences(of: "{{choices}}", with: Self.choicesText(problem)) }
+        if out.contains("{{fewshot}}") {
+            out = out.replacingOccurrences(of: "{{fewshot}}", with: fewShot?.render(for: problem) ?? "")
+        }
         if out.contains("{{tests}}") {
             out = out.replacingOccurrences(of: "{{tests}}", with: problem.reference.tests?.testCases.joined(separator: "\n") ?? "")
         }
@@ -121,6 +132,17 @@ extension PromptTemplate {
         name: "arc-chat", style: .chat,
         body: "\(finalAnswerInstruction) Answer with the letter (or number) of the correct choice.\n\nQuestion: {{question}}")
 
+    /// GSM8K few-shot as in the Large Language Monkeys setup (METHODS.md §1(b)): `perPrompt`
+    /// worked train examples, "Question: … Answer: …", continued as plain text; sampling
+    /// stops at the next "Question:". The examples are drawn per problem, deterministically.
+    ///
+    /// - Parameter examples: worked examples, normally the GSM8K train split
+    ///   (`FewShotExamples.gsm8k(from:)`); never the test problems themselves.
+    public static func gsm8kFewShot(_ examples: FewShotExamples) -> PromptTemplate {
+        PromptTemplate(name: "gsm8k-fewshot", style: .completion, body: "{{fewshot}}Question: {{question}}\nAnswer:",
+                       stop: ["\nQuestion:", "Question:"], fewShot: examples)
+    }
+
     /// Quorum's own tasks: the prompt or conversation as written.
     public static let plain = PromptTemplate(name: "plain", style: .chat, body: questionPlaceholder)
 
@@ -167,5 +189,66 @@ extension PromptTemplate {
         let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { throw .badTemplate(path: nameOrPath, reason: "the template has no user message") }
         return PromptTemplate(name: (nameOrPath as NSString).lastPathComponent, style: style, system: system, body: body)
+    }
+}
+
+/// Worked examples for few-shot prompts, and how they are drawn for each problem.
+public struct FewShotExamples: Sendable, Hashable {
+    public struct Example: Sendable, Hashable {
+        public var id: String
+        public var question: String
+        public var answer: String
+
+        public init(id: String, question: String, answer: String) {
+            self.id = id
+            self.question = question
+            self.answer = answer
+        }
+    }
+
+    public var examples: [Example]
+    /// Examples per prompt (Large Language Monkeys: 5 for GSM8K).
+    public var perPrompt: Int
+    public var seed: UInt64
+
+    public init(examples: [Example], perPrompt: Int = 5, seed: UInt64 = 0) {
+        self.examples = examples
+        self.perPrompt = perPrompt
+        self.seed = seed
+    }
+
+    /// GSM8K train problems as examples: the worked solution followed by `#### answer`,
+    /// the format the math verifier's `####` rule extracts.
+    public static func gsm8k(from problems: [Problem], perPrompt: Int = 5, seed: UInt64 = 0) -> FewShotExamples {
+        FewShotExamples(examples: problems.compactMap { p in
+            guard case .text(let question) = p.prompt, let answer = p.reference.answer else { return nil }
+            let solution = p.metadata["solution"]?.stringValue ?? ""
+            return Example(id: p.id, question: question, answer: solution.isEmpty ? "#### \(answer)" : "\(solution)\n#### \(answer)")
+        }, perPrompt: perPrompt, seed: seed)
+    }
+
+    /// The examples for one problem: `perPrompt` distinct examples chosen by a generator
+    /// seeded from the seed and the problem id (the same problem always gets the same
+    /// examples), never the problem itself.
+    public func choose(for problem: Problem) -> [Example] {
+        var h = SHA256()
+        h.update(Array("\(seed)/\(problem.id)".utf8))
+        var state = UInt64(h.finalizeHex().prefix(16), radix: 16)!
+        var pool = examples.filter { $0.id != problem.id }
+        var chosen: [Example] = []
+        while chosen.count < perPrompt, !pool.isEmpty {
+            // SplitMix64 step.
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            chosen.append(pool.remove(at: Int(z % UInt64(pool.count))))
+        }
+        return chosen
+    }
+
+    func render(for problem: Problem) -> String {
+        choose(for: problem).map { "Question: \($0.question)\nAnswer: \($0.answer)\n\n" }.joined()
     }
 }

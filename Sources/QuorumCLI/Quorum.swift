@@ -15,6 +15,7 @@ struct Quorum: AsyncParsableCommand {
             ReportCommand.self,
             GenerateCommand.self,
             AskCommand.self,
+            VerifyCommand.self,
             ModelCommand.self,
             DataCommand.self,
         ])

@@ -60,7 +60,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Only the first P problems of the data set.")
     var limit: Int?
 
-    @Option(help: "A built-in prompt template (gsm8k-chat, math-chat, humaneval-completion, mbpp-chat, arc-chat, plain) or a template file. Default: the data set's.")
+    @Option(help: "A built-in prompt template (gsm8k-chat, gsm8k-fewshot, math-chat, humaneval-completion, mbpp-chat, arc-chat, plain) or a template file. Default: the data set's.")
     var promptTemplate: String?
 
     @Option(help: "How samples are checked: math, python-tests, exact. Default: python-tests for code data sets, else math.")
@@ -93,8 +93,14 @@ struct RunOptions: ParsableArguments {
         let loaded = try DatasetCatalog.load(dataset)
         var problems = loaded.problems
         if let limit { problems = Array(problems.prefix(limit)) }
-        let template = try promptTemplate.map { try PromptTemplate.named($0) }
-            ?? PromptTemplate.defaultTemplate(forFormat: loaded.format.rawValue)
+        let template: PromptTemplate
+        if promptTemplate == "gsm8k-fewshot" {
+            // Examples come from the train split, never from the problems being asked.
+            template = .gsm8kFewShot(.gsm8k(from: try DatasetCatalog.load("gsm8k:train").problems, seed: seed))
+        } else {
+            template = try promptTemplate.map { try PromptTemplate.named($0) }
+                ?? PromptTemplate.defaultTemplate(forFormat: loaded.format.rawValue)
+        }
         let verifierName = verifier ?? (problems.first?.reference.tests != nil ? "python-tests" : "math")
         let check = try makeVerifier(verifierName)
         let provider = try await makeProvider()

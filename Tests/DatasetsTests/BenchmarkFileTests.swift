@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import ScalingCore
+import TestSupport
 import Testing
 
 /// Every file in shared/data loads with the record counts its README states, and
@@ -48,16 +49,9 @@ import Testing
     }
 
     static func pythonReference(root: String) throws -> [String: [ReferenceRecord]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", DatasetTestFiles.fixture("reference_mapping.py"), root]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "reference_mapping.py failed; python3 3.11+ is needed")
-        return try JSONDecoder().decode([String: [ReferenceRecord]].self, from: data)
+        let result = try Shell.run(["python3", DatasetTestFiles.fixture("reference_mapping.py"), root])
+        try #require(result.status == 0, "reference_mapping.py failed; python3 3.11+ is needed: \(result.standardError)")
+        return try JSONDecoder().decode([String: [ReferenceRecord]].self, from: result.standardOutput)
     }
 
     @Test func everyRecordMatchesThePythonReference() throws {

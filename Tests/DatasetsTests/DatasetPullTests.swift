@@ -118,14 +118,6 @@ struct DatasetPullTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-sum-\(UUID().uuidString)")
         try data.write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sha256sum", url.path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return String(text.prefix(64))
+        return String(try Shell.output(["sha256sum", url.path]).prefix(64))
     }
 }

@@ -156,3 +156,32 @@ final class ProgressLog: @unchecked Sendable {
     func add(_ p: RunProgress) { lock.withLock { items.append(p) } }
     var all: [RunProgress] { lock.withLock { items } }
 }
+
+struct FewShotTemplateTests {
+    static func trainLike(_ count: Int) -> [Problem] {
+        (0..<count).map { i in
+            Problem(id: "train/\(i)", prompt: .text("Q\(i)?"), reference: ProblemReference(answer: "\(i)"),
+                    metadata: ["solution": .string("Work \(i).")])
+        }
+    }
+
+    @Test func fiveDistinctExamplesPerProblemStableAndNeverTheProblemItself() {
+        let examples = FewShotExamples.gsm8k(from: Self.trainLike(20), seed: 3)
+        let template = PromptTemplate.gsm8kFewShot(examples)
+        let problem = Problem(id: "train/4", prompt: .text("What is 2+2?"), reference: ProblemReference(answer: "4"))
+        guard case .text(let text) = template.render(problem) else { Issue.record("not text"); return }
+        let chosen = examples.choose(for: problem)
+        #expect(chosen.count == 5 && Set(chosen.map(\.id)).count == 5)
+        #expect(!chosen.contains { $0.id == "train/4" })
+        #expect(examples.choose(for: problem) == chosen)
+        // The LLMonkeys layout: examples, then the question, ending with "Answer:".
+        let expected = chosen.map { "Question: \($0.question)\nAnswer: \($0.answer)\n\n" }.joined() + "Question: What is 2+2?\nAnswer:"
+        #expect(text == expected)
+        #expect(chosen[0].answer.hasSuffix("\n#### \(chosen[0].id.split(separator: "/")[1])"))
+        #expect(template.stop.contains("\nQuestion:"))
+        // Other problems get other draws; other seeds or examples make another template hash.
+        let other = Problem(id: "test/9", prompt: .text("x"), reference: ProblemReference())
+        #expect(examples.choose(for: other) != chosen)
+        #expect(PromptTemplate.gsm8kFewShot(FewShotExamples.gsm8k(from: Self.trainLike(20), seed: 4)).sha256 != template.sha256)
+    }
+}

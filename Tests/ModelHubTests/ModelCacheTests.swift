@@ -40,7 +40,7 @@ struct ModelCacheTests {
                     z.writestr(name + ".dist-info/RECORD", "")
                 print(hashlib.sha256(data).hexdigest())
                 """
-            let sha = try Shell.run(["python3", "-c", script, gguf.path, wheels.path]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let sha = try Shell.output(["python3", "-c", script, gguf.path, wheels.path])
             spec = ModelSpec(name: "tiny-test", fileName: "tiny.gguf", sha256: override ?? sha, byteCount: 0,
                              source: .pypiWheel(package: "quorum-test-model", version: "1.0", member: "quorum_test_model/tiny.gguf"),
                              license: "test", summary: "test")

@@ -42,26 +42,6 @@ struct SHA256Tests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-sha-\(UUID().uuidString)")
         try Data(bytes).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        #expect(try ModelCache.sha256(of: url) == String(try Shell.run(["sha256sum", url.path]).prefix(64)))
-    }
-}
-
-/// Runs a command for a test, failing loudly when it cannot.
-enum Shell {
-    static func run(_ arguments: [String], input: String? = nil) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw TestSupportError("`\(arguments.joined(separator: " "))` failed (\(p.terminationStatus)): \(text)")
-        }
-        return text
+        #expect(try ModelCache.sha256(of: url) == String(try Shell.output(["sha256sum", url.path]).prefix(64)))
     }
 }

@@ -34,20 +34,11 @@ struct ReportBrowserTests {
         let folder = base.appendingPathComponent(name)
         try ReportFiles.write(input, to: folder)
         let script = TestPaths.packageRoot.appendingPathComponent("scripts/report_browser_check.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, folder.appendingPathComponent("report.html").path, folder.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("scripts/report_browser_check.py failed (exit \(process.terminationStatus)): \(String(decoding: errorData, as: UTF8.self))")
+        let result = try Shell.run(["python3", script.path, folder.appendingPathComponent("report.html").path, folder.path])
+        guard result.status == 0 else {
+            throw TestSupportError("scripts/report_browser_check.py failed (exit \(result.status)): \(result.standardError)")
         }
-        return try JSONDecoder().decode(BrowserCheck.self, from: outputData)
+        return try JSONDecoder().decode(BrowserCheck.self, from: result.standardOutput)
     }
 
     @Test("the two-run sample report renders in Chromium: no console errors, every chart drawn and non-blank")

@@ -95,17 +95,9 @@ struct ReportTablesTests {
             assert same(row["lower"], point.get("lower")) and same(row["upper"], point.get("upper")), (row, point)
         print(len(rows))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, folder.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python3: \(errorText)")
+        let result = try Shell.run(["python3", "-c", script, folder.path])
+        let outputText = result.text
+        #expect(result.status == 0, "python3: \(result.standardError)")
         let expectedRows = input.runs.flatMap(\.curves).map(\.points.count).reduce(0, +)
         #expect(outputText.trimmingCharacters(in: .whitespacesAndNewlines) == String(expectedRows))
     }

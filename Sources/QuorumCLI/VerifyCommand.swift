@@ -1,0 +1,72 @@
+import ArgumentParser
+import Datasets
+import Experiments
+import Foundation
+import Metrics
+import ScalingCore
+import Verifiers
+
+/// `quorum verify`: grade samples produced by any system and write verdicts.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Grade samples from any system (JSONL of problem id and completion) against a data set; write verdicts.",
+        discussion: """
+            SAMPLES is JSONL with a problem id (task_id, problem_id or id) and a completion (completion, solution or output) \
+            per line, as human-eval and EvalPlus write them. Results go to SAMPLES_results.jsonl (every input field plus \
+            outcome, passed, extracted, detail); a summary with pass@k goes to the terminal.
+            """)
+
+    @Option(help: "The data set the samples answer (a file or a catalog name).")
+    var dataset: String
+
+    @Option(help: "The samples file (JSONL).")
+    var samples: String
+
+    @Option(help: "math, python-tests or exact. Default: python-tests when the data set has tests, else math.")
+    var verifier: String?
+
+    @Option(name: .shortAndLong, help: "Where to write the verdicts (default: SAMPLES_results.jsonl).")
+    var output: String?
+
+    @Option(help: "Samples checked at once.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
+    }
+
+    func run() async throws {
+        let problems = try DatasetCatalog.load(dataset).problems
+        let input = try SampleGrading.readSamples(path: samples)
+        let name = verifier ?? (problems.first?.reference.tests != nil ? "python-tests" : "math")
+        let check: any Verifier
+        switch name {
+        case "math": check = MathVerifier()
+        case "python-tests": check = PythonTestsVerifier(sandbox: try Sandbox())
+        case "exact": check = ExactMatchVerifier()
+        default: throw ValidationError("Unknown verifier '\(name)'. Use math, python-tests or exact.")
+        }
+        let graded = try await SampleGrading.grade(input, problems: problems, verifier: check, concurrency: workers)
+        let destination = output ?? (samples.hasSuffix(".jsonl") ? String(samples.dropLast(6)) : samples) + "_results.jsonl"
+        let text = graded.map(SampleGrading.resultLine).joined(separator: "\n") + "\n"
+        try text.write(toFile: destination, atomically: true, encoding: .utf8)
+
+        var outcomes: [Verdict.Outcome: Int] = [:]
+        for g in graded { outcomes[g.verdict.outcome, default: 0] += 1 }
+        print("\(graded.count) samples, verifier \(name): " + Verdict.Outcome.allCases.compactMap { o in
+            outcomes[o].map { "\($0) \(o.rawValue)" }
+        }.joined(separator: ", "))
+        var perProblem: [String: (n: Int, c: Int)] = [:]
+        for g in graded {
+            perProblem[g.sample.problemID, default: (0, 0)].n += 1
+            if g.verdict.isCorrect { perProblem[g.sample.problemID, default: (0, 0)].c += 1 }
+        }
+        let counts = perProblem.values.map { SampleCounts(samples: $0.n, correct: $0.c) }
+        let minN = counts.map(\.samples).min() ?? 0
+        let ks = [1, 10, 100].filter { $0 <= minN }
+        let passAtK = try ks.map { k in "pass@\(k) \(String(format: "%.4f", try PassAtK.mean(counts, k: k)))" }
+        print("\(perProblem.count) problems, \(minN == counts.map(\.samples).max() ? "\(minN)" : "\(minN)+") samples each: \(passAtK.joined(separator: ", "))")
+        print("Verdicts: \(destination)")
+    }
+}
