@@ -261,7 +261,7 @@ public enum HTMLReport {
     h4 { font-size: 13px; margin: 12px 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
     .lead, .hint { color: var(--muted); margin: 6px 0 12px; }
     .hint { font-size: 12.5px; }
-    .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+    .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
     .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin: 0; }
     .card.wide { grid-column: 1 / -1; }
     figcaption p { color: var(--muted); margin: 0 0 8px; font-size: 13px; }
