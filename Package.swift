@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "ModelHub", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "RunStore", dependencies: ["ScalingCore", "CSQLite"], swiftSettings: commonSettings),
-        .target(name: "Experiments", dependencies: ["ScalingCore", "RunStore", "Metrics", "Report", "Verifiers"], swiftSettings: commonSettings),
+        .target(name: "Experiments", dependencies: ["ScalingCore", "RunStore", "Metrics", "Report", "Verifiers", "Aggregation"], swiftSettings: commonSettings),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Datasets", dependencies: ["ScalingCore", "CZlib"], swiftSettings: commonSettings),
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),

@@ -31,7 +31,13 @@ public enum AnswerGrouping: String, Codable, Sendable, Hashable, CaseIterable {
     /// equivalence is not guaranteed transitive, so comparing to the representative (the
     /// first member) makes the result depend only on sample order, never on hashing.
     public func classes(of outputs: [String], timeLimitPerComparison: Duration = .milliseconds(200)) -> Classes {
-        let answers = outputs.map(answer(of:))
+        classes(ofAnswers: outputs.map(answer(of:)), timeLimitPerComparison: timeLimitPerComparison)
+    }
+
+    /// Groups answers already extracted (a stored verdict's `extracted` span; nil or blank
+    /// for none) into classes, by the same rules as `classes(of:)`.
+    public func classes(ofAnswers extracted: [String?], timeLimitPerComparison: Duration = .milliseconds(200)) -> Classes {
+        let answers = extracted.map { $0.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
         var representatives: [String] = []
         var keys: [String] = []
         var classOf: [Int?] = []

@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Metrics
 import Report
@@ -134,25 +135,12 @@ public struct RunAnalysis: Sendable {
         return out
     }
 
-    /// Groups a problem's answers into classes of equivalent answers.
-    ///
-    /// For the math verifier, two extracted answers are one class when `MathEquivalence`
-    /// says they are equivalent (so "1/2" and "0.5" vote together); otherwise classes are
-    /// the extracted strings with surrounding space trimmed. Samples with nothing
-    /// extracted have no answer and never win a vote.
+    /// Groups a problem's answers into classes of equivalent answers, as the online vote
+    /// does (`AnswerGrouping`): for the math verifier by `MathEquivalence` (so "1/2" and
+    /// "0.5" vote together), otherwise by the normalised extracted string. Samples with
+    /// nothing extracted have no answer and never win a vote.
     public static func answerClasses(_ verdicts: [Verdict], verifier: String) -> [AnswerKey?] {
-        var representatives: [String] = []
-        return verdicts.map { verdict in
-            guard let raw = verdict.extracted?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { return nil }
-            if let i = representatives.firstIndex(of: raw) { return .integer(i) }
-            if verifier == "math" {
-                let deadline = ContinuousClock.now + .milliseconds(200)
-                if let i = representatives.firstIndex(where: { MathEquivalence.check($0, raw, deadline: deadline) == .passed }) {
-                    return .integer(i)
-                }
-            }
-            representatives.append(raw)
-            return .integer(representatives.count - 1)
-        }
+        let grouping: AnswerGrouping = verifier == "math" ? .math : .extracted
+        return grouping.classes(ofAnswers: verdicts.map(\.extracted)).classOf.map { $0.map(AnswerKey.integer) }
     }
 }

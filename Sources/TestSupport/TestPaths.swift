@@ -31,6 +31,18 @@ public enum TestPaths {
         return url
     }
 
+    /// The `quorum` executable built beside the running test bundle (`swift test` builds it
+    /// with the tests), for tests that must run the real command (kill it, read its output).
+    public static func quorumBinary() throws -> String {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let path = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("quorum").path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let path else {
+            throw TestSupportError("No `quorum` executable beside \(folder.path); build it with `swift build -c release` (scripts/test does).")
+        }
+        return path
+    }
+
     /// The default model (SmolLM2-135M-Instruct Q4_1) in the cache.
     public static func defaultModel() throws -> URL {
         do {

@@ -7,17 +7,9 @@ import Testing
 @Suite(.serialized)
 struct AskCommandTests {
     /// The `quorum` executable built beside this test bundle (as CrashSafetyTests finds it).
-    static func quorum() throws -> String {
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let path = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("quorum").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { throw TestSupportError("No `quorum` executable beside \(folder.path); build it with `swift build -c release`.") }
-        return path
-    }
-
     @Test func askPrintsTheResultAsJSON() throws {
         _ = try TestPaths.defaultModel()   // a missing model fails here, with how to install it
-        let output = try Shell.output([try Self.quorum(), "ask", "--strategy", "self-consistency:3", "--max-tokens", "16",
+        let output = try Shell.output([try TestPaths.quorumBinary(), "ask", "--strategy", "self-consistency:3", "--max-tokens", "16",
                                        "--seed", "3", "--json", "What is 2 + 3?"])
         let result = try JSONDecoder().decode(StrategyResult.self, from: Data(output.utf8))
         guard case .vote(let vote) = result.evidence else { Issue.record("expected vote evidence"); return }
@@ -27,7 +19,7 @@ struct AskCommandTests {
     }
 
     @Test func anUnknownStrategyFailsWithTheList() throws {
-        let result = try Shell.run([try Self.quorum(), "ask", "--strategy", "tree-of-thought", "Why?"])
+        let result = try Shell.run([try TestPaths.quorumBinary(), "ask", "--strategy", "tree-of-thought", "Why?"])
         #expect(result.status != 0)
         #expect(result.standardError.contains("Known strategies: single, self-consistency"))
     }

@@ -10,16 +10,6 @@ import Testing
 /// running n = 6 at once.
 @Suite(.serialized)
 struct CrashSafetyTests {
-    /// The `quorum` executable built beside this test bundle.
-    static func quorumBinary() throws -> String {
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [folder, folder.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("quorum").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw TestSupportError("No `quorum` executable beside \(folder.path); build it with `swift build -c release` (scripts/test does).")
-    }
-
     static func arguments(store: String, n: Int) -> [String] {
         ["run", "--dataset", try! TestPaths.sharedDataFile("gsm8k/test.jsonl").path, "--limit", "3", "-n", "\(n)",
          "--max-tokens", "24", "--samples-per-request", "2", "--store", store, "--quiet", "--seed", "11"]
@@ -27,7 +17,7 @@ struct CrashSafetyTests {
 
     static func launch(_ arguments: [String]) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try quorumBinary())
+        p.executableURL = URL(fileURLWithPath: try TestPaths.quorumBinary())
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
