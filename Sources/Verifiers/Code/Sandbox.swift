@@ -347,9 +347,30 @@ public final class Sandbox: Sendable {
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
+                // bwrap's pid 1 lingers as a zombie until the host's init reaps it, and it still
+                // counts against the slot uid's RLIMIT_NPROC: the next run on this slot could then
+                // fail to fork ("Resource temporarily unavailable"). Wait until the uid is idle.
+                if self.dropsPrivileges {
+                    Self.waitUntilIdle(uid: self.configuration.sandboxUserBase + UInt32(slot), timeoutSeconds: 3)
+                }
             }
         }
         return try result.get()
+    }
+
+    /// Polls /proc until no process (zombies included) runs as `uid`, or the timeout passes.
+    static func waitUntilIdle(uid: UInt32, timeoutSeconds: Double) {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            let busy = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { name in
+                guard name.first?.isNumber == true,
+                      let status = try? String(contentsOfFile: "/proc/\(name)/status", encoding: .utf8),
+                      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else { return false }
+                return line.split(whereSeparator: \.isWhitespace).dropFirst().first == Substring(String(uid))
+            }
+            if !busy { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
     }
 
     private func runBlocking(_ request: SandboxRequest, slot: Int) throws(SandboxError) -> SandboxResult {
