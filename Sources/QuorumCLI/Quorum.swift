@@ -16,5 +16,6 @@ struct Quorum: AsyncParsableCommand {
             GenerateCommand.self,
             ModelCommand.self,
             DataCommand.self,
+            BenchCommand.self,
         ])
 }
