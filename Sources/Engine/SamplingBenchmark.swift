@@ -137,7 +137,7 @@ public struct SamplingBenchmark: Sendable {
                                     value: "\(configuration.promptTokenCount + configuration.generatedTokenCount)",
                                     expected: "at most the model's context length, \(context)")
         }
-        let peakResettable = ProcessMemory.resetPeak()
+        let peakResettable = ProcessStatistics.resetPeak()
         var runs: [BenchmarkRun] = []
         for n in configuration.sampleCounts {
             // One engine per N, sized for it, as a server configured for N would be.
@@ -151,11 +151,13 @@ public struct SamplingBenchmark: Sendable {
             warmUp.maxTokens = 2
             _ = try engine.generate(promptTokens: Array(prompt.prefix(16)), parameters: warmUp, count: n)
             for repeatIndex in 0..<configuration.repeats {
-                if peakResettable { _ = ProcessMemory.resetPeak() }
+                if peakResettable { _ = ProcessStatistics.resetPeak() }
+                let cpuStart = ProcessStatistics.cpuSeconds()
                 let output = try engine.generate(promptTokens: prompt, parameters: options, count: n)
                 let run = BenchmarkRun(
                     sampleCount: n, repeatIndex: repeatIndex, timings: output.timings,
-                    peakResidentBytes: ProcessMemory.peakResidentBytes(),
+                    cpuSeconds: ProcessStatistics.cpuSeconds() - cpuStart,
+                    peakResidentBytes: ProcessStatistics.peakResidentBytes(),
                     kvCacheBytes: Self.kvCacheBytes(configuration: model.configuration, promptTokens: prompt.count,
                                                     generatedTokens: configuration.generatedTokenCount, sampleCount: n))
                 runs.append(run)
@@ -180,6 +182,11 @@ public struct BenchmarkRun: Sendable, Codable, Equatable {
     public let decodeSeconds: Double
     /// Batched forward passes after prefill.
     public let decodeSteps: Int
+    /// CPU time (user + system, all threads) the process used during prefill and decode.
+    public let cpuSeconds: Double
+    /// `cpuSeconds` over the wall time: how many cores the run actually got. Below the
+    /// thread count, the run waited (for other processes, or for memory).
+    public let coresUsed: Double
     /// Prompt tokens per second of prefill.
     public let prefillTokensPerSecond: Double
     /// New tokens per second over all samples.
@@ -192,17 +199,31 @@ public struct BenchmarkRun: Sendable, Codable, Equatable {
     /// KV cache at the end of decode, computed (`SamplingBenchmark.kvCacheBytes`).
     public let kvCacheBytes: Int
 
-    public init(sampleCount: Int, repeatIndex: Int, timings: GenerationTimings, peakResidentBytes: Int?, kvCacheBytes: Int) {
+    /// A run from the engine's timings of one request.
+    public init(sampleCount: Int, repeatIndex: Int, timings: GenerationTimings, cpuSeconds: Double,
+                peakResidentBytes: Int?, kvCacheBytes: Int) {
+        self.init(sampleCount: sampleCount, repeatIndex: repeatIndex, promptTokens: timings.promptTokenCount,
+                  promptSeconds: timings.promptSeconds, generatedTokens: timings.generatedTokenCount,
+                  decodeSeconds: timings.decodeSeconds, decodeSteps: timings.decodeSteps, cpuSeconds: cpuSeconds,
+                  peakResidentBytes: peakResidentBytes, kvCacheBytes: kvCacheBytes)
+    }
+
+    /// A run from raw counts and seconds; the rates are derived from them.
+    public init(sampleCount: Int, repeatIndex: Int, promptTokens: Int, promptSeconds: Double, generatedTokens: Int,
+                decodeSeconds: Double, decodeSteps: Int, cpuSeconds: Double, peakResidentBytes: Int?, kvCacheBytes: Int) {
         self.sampleCount = sampleCount
         self.repeatIndex = repeatIndex
-        promptTokens = timings.promptTokenCount
-        promptSeconds = timings.promptSeconds
-        generatedTokens = timings.generatedTokenCount
-        decodeSeconds = timings.decodeSeconds
-        decodeSteps = timings.decodeSteps
-        prefillTokensPerSecond = timings.promptTokensPerSecond
-        decodeTokensPerSecond = timings.decodeTokensPerSecond
-        perSequenceTokensPerSecond = timings.decodeTokensPerSecond / Double(max(1, sampleCount))
+        self.promptTokens = promptTokens
+        self.promptSeconds = promptSeconds
+        self.generatedTokens = generatedTokens
+        self.decodeSeconds = decodeSeconds
+        self.decodeSteps = decodeSteps
+        self.cpuSeconds = cpuSeconds
+        let wall = promptSeconds + decodeSeconds
+        coresUsed = wall > 0 ? cpuSeconds / wall : 0
+        prefillTokensPerSecond = promptSeconds > 0 ? Double(promptTokens) / promptSeconds : 0
+        decodeTokensPerSecond = decodeSeconds > 0 ? Double(generatedTokens) / decodeSeconds : 0
+        perSequenceTokensPerSecond = decodeTokensPerSecond / Double(max(1, sampleCount))
         self.peakResidentBytes = peakResidentBytes
         self.kvCacheBytes = kvCacheBytes
     }
@@ -234,6 +255,8 @@ public struct BenchmarkSummary: Sendable, Codable, Equatable {
     public let prefillTokensPerSecond: Spread
     public let decodeTokensPerSecond: Spread
     public let perSequenceTokensPerSecond: Spread
+    /// Cores the runs got (CPU time over wall time).
+    public let coresUsed: Spread
     /// In bytes; nil when /proc/self/status could not be read.
     public let peakResidentBytes: Spread?
     public let kvCacheBytes: Int
@@ -243,13 +266,15 @@ public struct BenchmarkSummary: Sendable, Codable, Equatable {
         guard let first = runs.first, runs.allSatisfy({ $0.sampleCount == first.sampleCount }),
               let prefill = Spread(runs.map(\.prefillTokensPerSecond)),
               let decode = Spread(runs.map(\.decodeTokensPerSecond)),
-              let perSequence = Spread(runs.map(\.perSequenceTokensPerSecond)) else { return nil }
+              let perSequence = Spread(runs.map(\.perSequenceTokensPerSecond)),
+              let cores = Spread(runs.map(\.coresUsed)) else { return nil }
         sampleCount = first.sampleCount
         runCount = runs.count
         generatedTokens = runs.map(\.generatedTokens).min() ?? 0
         prefillTokensPerSecond = prefill
         decodeTokensPerSecond = decode
         perSequenceTokensPerSecond = perSequence
+        coresUsed = cores
         let peaks = runs.compactMap(\.peakResidentBytes)
         peakResidentBytes = peaks.count == runs.count ? Spread(peaks.map(Double.init)) : nil
         kvCacheBytes = first.kvCacheBytes
@@ -309,13 +334,14 @@ public struct BenchmarkReport: Sendable, Codable, Equatable {
     /// An aligned plain-text table: one row per N, each figure as `median (min–max)`.
     public func table() -> String {
         let peakHeader = peakIsPerRun ? "peak RSS MB (per run)" : "peak RSS MB (process)"
-        var rows = [["N", "prefill tok/s", "decode tok/s (all)", "per-seq tok/s", peakHeader, "KV MB", "new tokens"]]
+        var rows = [["N", "prefill tok/s", "decode tok/s (all)", "per-seq tok/s", "cores used", peakHeader, "KV MB", "new tokens"]]
         for summary in summaries {
             rows.append([
                 String(summary.sampleCount),
                 Self.format(summary.prefillTokensPerSecond, decimals: 0),
                 Self.format(summary.decodeTokensPerSecond, decimals: 1),
                 Self.format(summary.perSequenceTokensPerSecond, decimals: 1),
+                Self.format(summary.coresUsed, decimals: 2),
                 summary.peakResidentBytes.map { Self.format($0, scale: 1e-6, decimals: 0) } ?? "–",
                 String(format: "%.1f", Double(summary.kvCacheBytes) / 1e6),
                 String(summary.generatedTokens),
@@ -337,8 +363,15 @@ public struct BenchmarkReport: Sendable, Codable, Equatable {
     }
 }
 
-/// The process's resident memory as Linux reports it in /proc/self/status.
-public enum ProcessMemory {
+/// The process's resident memory (as Linux reports it in /proc/self/status) and CPU time.
+public enum ProcessStatistics {
+    /// CPU time of the whole process (all threads, user + system), in seconds.
+    public static func cpuSeconds() -> Double {
+        var time = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time) == 0 else { return 0 }
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
     /// VmHWM (peak resident set) in bytes; nil when unreadable (not Linux).
     public static func peakResidentBytes() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }

@@ -76,9 +76,9 @@ struct SampleBenchCommand: ParsableCommand {
                    + "\(config.generatedTokenCount) new tokens per sample, N = \(config.sampleCounts.map(String.init).joined(separator: ",")), "
                    + "\(config.repeats) run(s) each, \(config.threadCount.map(String.init) ?? "all") thread(s)")
         let report = try benchmark.run { run in
-            printError(String(format: "  N=%d run %d: prefill %.0f tok/s, decode %.1f tok/s (%d tokens in %.2f s)",
+            printError(String(format: "  N=%d run %d: prefill %.0f tok/s, decode %.1f tok/s (%d tokens in %.2f s), %.2f cores used",
                               run.sampleCount, run.repeatIndex + 1, run.prefillTokensPerSecond,
-                              run.decodeTokensPerSecond, run.generatedTokens, run.decodeSeconds))
+                              run.decodeTokensPerSecond, run.generatedTokens, run.decodeSeconds, run.coresUsed))
         }
         let load = report.machine.loadAverage.map { String(format: "%.2f", $0) }.joined(separator: " ")
         let table = report.table()

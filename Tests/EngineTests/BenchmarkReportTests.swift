@@ -32,14 +32,9 @@ struct BenchmarkReportTests {
     }
 
     static func run(n: Int, repeatIndex: Int, decodeSeconds: Double, peak: Int?) -> BenchmarkRun {
-        var timings = GenerationTimings()
-        timings.promptTokenCount = 128
-        timings.promptSeconds = 0.5
-        timings.generatedTokenCount = n * 128
-        timings.decodeSeconds = decodeSeconds
-        timings.decodeSteps = 127
-        return BenchmarkRun(sampleCount: n, repeatIndex: repeatIndex, timings: timings, peakResidentBytes: peak,
-                            kvCacheBytes: 1000)
+        BenchmarkRun(sampleCount: n, repeatIndex: repeatIndex, promptTokens: 128, promptSeconds: 0.5,
+                     generatedTokens: n * 128, decodeSeconds: decodeSeconds, decodeSteps: 127,
+                     cpuSeconds: decodeSeconds + 0.5, peakResidentBytes: peak, kvCacheBytes: 1000)
     }
 
     static let report = BenchmarkReport(
@@ -65,6 +60,7 @@ struct BenchmarkReportTests {
         #expect(four.perSequenceTokensPerSecond == Spread([64, 32, 16]))
         #expect(four.prefillTokensPerSecond.median == 256)   // 128 tokens in 0.5 s
         #expect(four.peakResidentBytes?.median == 305_000_000)
+        #expect(four.coresUsed == Spread([1, 1, 1]))   // CPU time equal to wall time: one core
         let table = Self.report.table()
         #expect(table.split(separator: "\n").count == 3)   // header + one row per N
         #expect(table.contains("128.0 (64.0–256.0)"))
@@ -80,7 +76,7 @@ struct BenchmarkReportTests {
         let runs = try #require(object["runs"] as? [[String: Any]])
         #expect(runs.count == 4)
         for key in ["sampleCount", "repeatIndex", "promptTokens", "promptSeconds", "generatedTokens", "decodeSeconds",
-                    "decodeSteps", "prefillTokensPerSecond", "decodeTokensPerSecond", "perSequenceTokensPerSecond",
+                    "decodeSteps", "cpuSeconds", "coresUsed", "prefillTokensPerSecond", "decodeTokensPerSecond", "perSequenceTokensPerSecond",
                     "peakResidentBytes", "kvCacheBytes"] {
             #expect(runs[0][key] != nil, "run is missing \(key)")
         }
@@ -97,11 +93,11 @@ struct BenchmarkReportTests {
 
     @Test func procStatusFieldsAreReadInBytes() {
         let status = "Name:\tquorum\nVmPeak:\t  500000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t   100000 kB\nThreads:\t2\n"
-        #expect(ProcessMemory.field("VmHWM", in: status) == 123_456 * 1024)
-        #expect(ProcessMemory.field("VmRSS", in: status) == 100_000 * 1024)
-        #expect(ProcessMemory.field("Threads", in: status) == 2)
-        #expect(ProcessMemory.field("VmSwap", in: status) == nil)
-        #expect(ProcessMemory.peakResidentBytes().map { $0 > 0 } ?? false, "Linux has /proc/self/status")
+        #expect(ProcessStatistics.field("VmHWM", in: status) == 123_456 * 1024)
+        #expect(ProcessStatistics.field("VmRSS", in: status) == 100_000 * 1024)
+        #expect(ProcessStatistics.field("Threads", in: status) == 2)
+        #expect(ProcessStatistics.field("VmSwap", in: status) == nil)
+        #expect(ProcessStatistics.peakResidentBytes().map { $0 > 0 } ?? false, "Linux has /proc/self/status")
     }
 
     @Test func kvCacheIsThePromptOnceAndEachSamplesOwnPositions() throws {
@@ -124,6 +120,7 @@ struct BenchmarkReportTests {
             #expect(run.promptTokens == 37)
             #expect(run.generatedTokens == run.sampleCount * 24, "N=\(run.sampleCount): generation stopped early")
             #expect(run.decodeSteps == 23)   // the first token comes from the prefill's logits
+            #expect(run.cpuSeconds > 0 && run.peakResidentBytes != nil)
         }
         #expect(report.summaries.map(\.sampleCount) == [1, 3])
     }
