@@ -18,5 +18,6 @@ struct Quorum: AsyncParsableCommand {
             VerifyCommand.self,
             ModelCommand.self,
             DataCommand.self,
+            BenchCommand.self,
         ])
 }
