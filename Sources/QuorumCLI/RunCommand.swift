@@ -101,8 +101,8 @@ struct RunOptions: ParsableArguments {
             template = try promptTemplate.map { try PromptTemplate.named($0) }
                 ?? PromptTemplate.defaultTemplate(forFormat: loaded.format.rawValue)
         }
-        let verifierName = verifier ?? (problems.first?.reference.tests != nil ? "python-tests" : "math")
-        let check = try makeVerifier(verifierName)
+        let verifierName = verifier ?? VerifierChoice.defaultName(for: problems)
+        let check = try VerifierChoice.make(verifierName)
         let provider = try await makeProvider()
 
         let datasetPath = try DatasetCatalog.resolvedPath(dataset)
@@ -129,15 +129,6 @@ struct RunOptions: ParsableArguments {
             print("\nReport: quorum report \(outcome.runID)")
         }
         return outcome.runID
-    }
-
-    func makeVerifier(_ name: String) throws -> any Verifier {
-        switch name {
-        case "math": return MathVerifier()
-        case "python-tests": return PythonTestsVerifier(sandbox: try Sandbox())
-        case "exact": return ExactMatchVerifier()
-        default: throw ValidationError("Unknown verifier '\(name)'. Use math, python-tests or exact.")
-        }
     }
 
     func makeProvider() async throws -> any CompletionProvider {

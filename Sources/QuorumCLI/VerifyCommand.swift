@@ -39,14 +39,8 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let problems = try DatasetCatalog.load(dataset).problems
         let input = try SampleGrading.readSamples(path: samples)
-        let name = verifier ?? (problems.first?.reference.tests != nil ? "python-tests" : "math")
-        let check: any Verifier
-        switch name {
-        case "math": check = MathVerifier()
-        case "python-tests": check = PythonTestsVerifier(sandbox: try Sandbox())
-        case "exact": check = ExactMatchVerifier()
-        default: throw ValidationError("Unknown verifier '\(name)'. Use math, python-tests or exact.")
-        }
+        let name = verifier ?? VerifierChoice.defaultName(for: problems)
+        let check = try VerifierChoice.make(name)
         let graded = try await SampleGrading.grade(input, problems: problems, verifier: check, concurrency: workers)
         let destination = output ?? (samples.hasSuffix(".jsonl") ? String(samples.dropLast(6)) : samples) + "_results.jsonl"
         let text = graded.map(SampleGrading.resultLine).joined(separator: "\n") + "\n"
