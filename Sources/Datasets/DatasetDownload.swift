@@ -45,10 +45,7 @@ extension DatasetCatalog {
     /// Where pulled files go, laid out like `shared/data`: `$QUORUM_HOME/data`
     /// (default `~/.cache/quorum/data`). `resolve` looks here after the data root.
     public static var pulledRoot: String {
-        let environment = ProcessInfo.processInfo.environment
-        let home = environment["QUORUM_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.cache/quorum")
-        return home + "/data"
+        QuorumHome.path() + "/data"
     }
 
     /// Downloads a catalog file and checks its SHA-256; does nothing when a checked copy is there.

@@ -18,15 +18,7 @@ public struct ModelCache: Sendable {
 
     public init(root: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                 pipArguments: [String] = [], python: String = "python3") {
-        if let root {
-            self.root = root
-        } else if let home = environment["QUORUM_HOME"], !home.isEmpty {
-            self.root = URL(fileURLWithPath: home)
-        } else {
-            let userHome = environment["HOME"].map { URL(fileURLWithPath: $0) }
-                ?? FileManager.default.homeDirectoryForCurrentUser
-            self.root = userHome.appendingPathComponent(".cache/quorum")
-        }
+        self.root = root ?? URL(fileURLWithPath: QuorumHome.path(environment: environment))
         self.pipArguments = pipArguments
         self.python = python
     }

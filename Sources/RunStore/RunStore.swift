@@ -46,9 +46,7 @@ public final class RunStore: @unchecked Sendable {
 
     /// The default store: `$QUORUM_HOME/runs.sqlite`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let home = environment["QUORUM_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.cache/quorum")
-        return home + "/runs.sqlite"
+        QuorumHome.path(environment: environment) + "/runs.sqlite"
     }
 
     /// Opens (creating if needed) a store. A file that is not a Quorum store, or one
