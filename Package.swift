@@ -43,7 +43,11 @@ let package = Package(
         // Engine layer: tensors, files, kernels.
         .target(name: "TensorCore", swiftSettings: commonSettings),
         .target(name: "GGUF", dependencies: ["TensorCore"], swiftSettings: commonSettings),
-        .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: commonSettings),
+        // The int8 matrix kernels are C: they need per-function instruction sets
+        // (AVX-512 VNNI chosen at run time) that Swift cannot express (docs/ARCHITECTURE.md).
+        // No contraction: the kernels fix their float operation order for determinism.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Kernels", dependencies: ["TensorCore", "CKernels"], swiftSettings: commonSettings),
         .target(name: "Tokenizers", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels"], swiftSettings: commonSettings),
         .target(name: "Engine", dependencies: ["Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),

@@ -63,17 +63,19 @@ public final class LlamaModel: Sendable {
     public let configuration: LlamaConfiguration
     public let weights: LlamaWeights
 
-    public convenience init(path: String) throws(ModelsError) {
+    /// - Parameter precision: how matrix products multiply (`MatrixPrecision`); the
+    ///   default is int8 activations where the CPU has the SIMD kernel for them.
+    public convenience init(path: String, precision: MatrixPrecision = .platformDefault) throws(ModelsError) {
         let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch { throw .file(error) }
-        try self.init(file: file)
+        try self.init(file: file, precision: precision)
     }
 
     /// - Throws: `ModelsError.unsupportedArchitecture` (listing the supported ones),
     ///   or an error naming the missing or malformed key or tensor.
-    public init(file: GGUFFile) throws(ModelsError) {
+    public init(file: GGUFFile, precision: MatrixPrecision = .platformDefault) throws(ModelsError) {
         configuration = try LlamaConfiguration(file: file)
-        weights = try LlamaWeights(file: file, configuration: configuration)
+        weights = try LlamaWeights(file: file, configuration: configuration, precision: precision)
     }
 
     /// A KV cache shaped for this model.
@@ -142,7 +144,8 @@ public final class LlamaModel: Sendable {
                                       into: s.normed + b * width, count: width)
             }
             MatrixMultiply.multiply(s.jobGroup(jobBase, count: 3), input: s.normed, inputStride: width, batch: rowCount,
-                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             for b in 0..<rowCount {
                 rotate(s.query + b * queryWidth, heads: c.headCount, row: b, scratch: s, adjacent: adjacent)
                 rotate(s.key + b * kvWidth, heads: c.kvHeadCount, row: b, scratch: s, adjacent: adjacent)
@@ -153,7 +156,8 @@ public final class LlamaModel: Sendable {
             }
             attend(batch: batch, layer: l, cache: cache, scratch: s)
             MatrixMultiply.multiply(s.jobGroup(jobBase + 3, count: 1), input: s.attention, inputStride: queryWidth,
-                                    batch: rowCount, pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    batch: rowCount, pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             VectorKernels.addScaled(s.projected, scale: 1, into: s.hidden, count: rowCount * width)
 
             // Feed-forward block (SwiGLU).
@@ -162,10 +166,12 @@ public final class LlamaModel: Sendable {
                                       into: s.normed + b * width, count: width)
             }
             MatrixMultiply.multiply(s.jobGroup(jobBase + 4, count: 2), input: s.normed, inputStride: width, batch: rowCount,
-                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             VectorKernels.swiGLU(gate: s.gate, up: s.up, count: rowCount * ffn)
             MatrixMultiply.multiply(s.jobGroup(jobBase + 6, count: 1), input: s.gate, inputStride: ffn, batch: rowCount,
-                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             VectorKernels.addScaled(s.projected, scale: 1, into: s.hidden, count: rowCount * width)
         }
 
@@ -179,7 +185,7 @@ public final class LlamaModel: Sendable {
         if n > 0 {
             MatrixMultiply.multiply(s.jobGroup(c.layerCount * LlamaScratch.jobsPerLayer, count: 1), input: s.normed,
                                     inputStride: width, batch: n, pool: s.pool,
-                                    rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride, activations: s.activations)
         }
         return ForwardLogits(rowCount: n, vocabularySize: c.vocabularySize, base: s.logits)
     }

@@ -36,6 +36,8 @@ public final class LlamaScratch {
     let rowBuffers: UnsafeMutablePointer<Float>    // [threads × rowBufferStride] decoded weight rows
     let rowBufferStride: Int
     let scores: UnsafeMutablePointer<Float>        // [threads × contextLength] attention scores
+    /// Int8 copies of the matrix inputs (normed, attention, gate rows) for the int8 path.
+    let activations: QuantizedActivations
     /// `base^(-2i/ropeDimensions) / linearScale`, i < ropeDimensions/2.
     let inverseFrequencies: [Double]
     /// Per layer: q, k, v, attn_output, gate, up, down; then the output head.
@@ -79,6 +81,7 @@ public final class LlamaScratch {
         rowBufferStride = MatrixMultiply.rowBufferFloats(columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
         rowBuffers = buffer(pool.threadCount * rowBufferStride)
         scores = buffer(pool.threadCount * c.contextLength)
+        activations = QuantizedActivations(rows: maxBatchRows, columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
         inverseFrequencies = (0..<c.ropeDimensions / 2).map { i in
             1 / c.ropeLinearScale / pow(c.ropeBase, 2 * Double(i) / Double(c.ropeDimensions))
         }

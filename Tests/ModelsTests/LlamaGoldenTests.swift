@@ -20,7 +20,7 @@ struct LlamaGoldenTests {
         guard sha == smollm.modelSHA256 else {
             throw TestSupportError("\(url.path) has SHA-256 \(sha); the goldens were made from \(smollm.modelSHA256 ?? "?")")
         }
-        return try LlamaModel(path: url.path)
+        return try LlamaModel(path: url.path, precision: .float32)
     }
 
     @Test(arguments: smollm.cases)
@@ -41,7 +41,7 @@ struct LlamaGoldenTests {
     @Test(arguments: tiny.cases)
     func tinyModelsMatchReference(_ golden: GoldenCase) throws {
         let path = TestPaths.fixtures.appendingPathComponent("forward/\(golden.model!)").path
-        let runner = try SingleSequenceRunner(model: try LlamaModel(path: path), pool: Self.pool)
+        let runner = try SingleSequenceRunner(model: try LlamaModel(path: path, precision: .float32), pool: Self.pool)
         let logits = try runner.feed(golden.promptTokens)
         let reference = golden.referenceLogits
         let (difference, range) = maxDifference(logits, reference)
