@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -62,8 +63,14 @@ public enum VectorKernels {
         for i in 0..<count { output[i] = input[i] * scale * weight[i] }
     }
 
-    /// `gate[i] = silu(gate[i]) * up[i]`, silu(x) = x / (1 + e^-x): SwiGLU's activation.
+    /// `gate[i] = silu(gate[i]) * up[i]`, silu(x) = x / (1 + e^-x): SwiGLU's activation
+    /// (the vectorised C kernel `quorum_swiglu`, e^x to about 1e-7 relative).
     public static func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        quorum_swiglu(gate, up, Int64(count))
+    }
+
+    /// The simple SwiGLU with libm's `expf`: the reference for `swiGLU`.
+    public static func swiGLUSimple(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
             gate[i] = g / (1 + expf(-g)) * up[i]

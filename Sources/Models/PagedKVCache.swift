@@ -11,7 +11,9 @@
 /// Memory is allocated in slabs of pages as sequences grow and reused after
 /// `release`; pointers to a page stay valid for the cache's lifetime.
 ///
-/// Layout of a page: `[layer][key | value][slot][kvWidth]` floats.
+/// Layout of a page, per layer: keys transposed, `[kvWidth][pageSize]` (element j of
+/// slot s at `j × pageSize + s`, so the attention kernel scores 16 positions per
+/// vector), then values `[pageSize][kvWidth]`.
 public final class PagedKVCache {
     public let layerCount: Int
     /// Floats per position per layer for keys (and again for values): kvHeads × headDimension.
@@ -185,10 +187,38 @@ public final class PagedKVCache {
         return slabs[p / pagesPerSlab].unsafelyUnwrapped + (p % pagesPerSlab) * pageFloatCount
     }
 
-    /// Keys (`isValue` false) or values of `layer` at `slot` of `page`: `kvWidth` floats.
+    /// Floats from a page's start to `layer`'s transposed keys.
     @inline(__always)
-    func vectorPointer(page: Int32, layer: Int, isValue: Bool, slot: Int) -> UnsafeMutablePointer<Float> {
-        pagePointer(page) + ((layer &* 2 &+ (isValue ? 1 : 0)) &* pageSize &+ slot) &* kvWidth
+    func keyOffset(layer: Int) -> Int { layer &* 2 &* pageSize &* kvWidth }
+
+    /// Floats from a page's start to `layer`'s values (slot 0).
+    @inline(__always)
+    func valueOffset(layer: Int) -> Int { (layer &* 2 &+ 1) &* pageSize &* kvWidth }
+
+    /// Element `index` of the key at `slot` of `page`, `layer`.
+    @inline(__always)
+    func key(page: Int32, layer: Int, slot: Int, index: Int) -> Float {
+        pagePointer(page)[keyOffset(layer: layer) &+ index &* pageSize &+ slot]
+    }
+
+    /// The values of `layer` at `slot` of `page`: `kvWidth` floats.
+    @inline(__always)
+    func valuePointer(page: Int32, layer: Int, slot: Int) -> UnsafeMutablePointer<Float> {
+        pagePointer(page) + (valueOffset(layer: layer) &+ slot &* kvWidth)
+    }
+
+    /// Writes one position's keys and values (`kvWidth` floats each).
+    @inline(__always)
+    func store(key: UnsafePointer<Float>, value: UnsafePointer<Float>, page: Int32, layer: Int, slot: Int) {
+        let keys = pagePointer(page) + (keyOffset(layer: layer) &+ slot)
+        for j in 0..<kvWidth { keys[j &* pageSize] = key[j] }
+        valuePointer(page: page, layer: layer, slot: slot).update(from: value, count: kvWidth)
+    }
+
+    /// The slab table, for the C attention kernel: page p starts at
+    /// `slabs[p / pagesPerSlab] + (p % pagesPerSlab) × pageFloatCount`.
+    var slabTable: UnsafePointer<UnsafePointer<Float>?> {
+        UnsafeRawPointer(slabs).assumingMemoryBound(to: UnsafePointer<Float>?.self)
     }
 
     /// The page table of `sequence`: `(length + pageSize - 1) / pageSize` page ids.

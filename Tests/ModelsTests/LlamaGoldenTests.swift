@@ -38,6 +38,40 @@ struct LlamaGoldenTests {
         #expect(greedy == golden.greedyTokens)
     }
 
+    static let smollmInt8 = GoldenFile.load("smollm2_int8_goldens.json")
+    static let smollmInt8Model: Result<LlamaModel, any Error> = Result {
+        try LlamaModel(path: try TestPaths.defaultModel().path, precision: .int8Activations)
+    }
+
+    /// The int8 path against the reference that quantises the same activations
+    /// (float64 otherwise). Activations rounding to the other int8 value at a .5
+    /// boundary (float32 vs float64 inputs) keep the two from agreeing exactly.
+    @Test(arguments: smollmInt8.cases)
+    func smollmInt8LogitsAndGreedyTokensMatchTheInt8Reference(_ golden: GoldenCase) throws {
+        let runner = try SingleSequenceRunner(model: try Self.smollmInt8Model.get(), pool: Self.pool)
+        let logits = try runner.feed(golden.promptTokens)
+        let (difference, range) = maxDifference(logits, golden.referenceLogits)
+        print("int8 \(golden.name): max |Δlogit| = \(difference), range \(range), ratio \(difference / range)")
+        #expect(difference <= 1e-2 * range, "max |Δlogit| = \(difference) over range \(range) for \(golden.name)")
+        let greedy = try runner.greedy(after: logits, count: golden.greedyTokens.count)
+        let matching = zip(greedy, golden.greedyTokens).prefix { $0 == $1 }.count
+        print("int8 \(golden.name): \(matching)/\(golden.greedyTokens.count) greedy tokens match the int8 reference")
+        #expect(greedy == golden.greedyTokens)
+    }
+
+    /// How far int8 activations move the model from the exact float64 reference: logits
+    /// within 5% of their range. Greedy agreement is printed (a near tie may flip).
+    @Test(arguments: smollm.cases)
+    func smollmInt8StaysCloseToTheFloatReference(_ golden: GoldenCase) throws {
+        let runner = try SingleSequenceRunner(model: try Self.smollmInt8Model.get(), pool: Self.pool)
+        let logits = try runner.feed(golden.promptTokens)
+        let (difference, range) = maxDifference(logits, golden.referenceLogits)
+        let greedy = try runner.greedy(after: logits, count: golden.greedyTokens.count)
+        let matching = zip(greedy, golden.greedyTokens).prefix { $0 == $1 }.count
+        print("int8 vs float64 \(golden.name): ratio \(difference / range), \(matching)/\(golden.greedyTokens.count) greedy tokens agree")
+        #expect(difference <= 5e-2 * range, "max |Δlogit| = \(difference) over range \(range) for \(golden.name)")
+    }
+
     @Test(arguments: tiny.cases)
     func tinyModelsMatchReference(_ golden: GoldenCase) throws {
         let path = TestPaths.fixtures.appendingPathComponent("forward/\(golden.model!)").path

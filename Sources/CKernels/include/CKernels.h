@@ -71,6 +71,30 @@ int32_t quorum_int8_best_instruction_set(void);
 /// supports. Not thread-safe with running multiplies.
 void quorum_int8_set_instruction_set(int32_t isa);
 
+/// Causal attention of one sequence position for the `group` query heads that share
+/// one KV head (grouped-query attention), over `count` cached positions held in KV
+/// pages of 16 positions.
+///
+/// - query: `group × head_dimension` floats (the group's heads, consecutive).
+/// - page_table: the sequence's page ids; page p starts at
+///   `slabs[p / pages_per_slab] + (p % pages_per_slab) × page_floats`.
+/// - key_offset: floats from a page's start to this layer's keys of this KV head; keys
+///   are stored transposed, element j of slot s at `key_offset + j × 16 + s`.
+/// - value_offset: floats from a page's start to slot 0's values of this KV head;
+///   slot s at `value_offset + s × value_stride`.
+/// - scores: scratch of `group × round_up(count, 16)` floats.
+/// - output: `group × head_dimension` floats, softmax(q·K × scale) · V per head.
+void quorum_attention(const float *query, int64_t group, int64_t head_dimension, float scale,
+                      const float *const *slabs, int64_t pages_per_slab, int64_t page_floats,
+                      const int32_t *page_table, int64_t key_offset, int64_t value_offset, int64_t value_stride,
+                      int64_t count, float *scores, float *output);
+
+/// SwiGLU's activation in place: `gate[i] = silu(gate[i]) × up[i]`, silu(x) = x / (1 + e^-x).
+void quorum_swiglu(float *gate, const float *up, int64_t count);
+
+/// Positions per KV page that `quorum_attention` requires.
+#define QUORUM_ATTENTION_PAGE 16
+
 #ifdef __cplusplus
 }
 #endif
