@@ -84,6 +84,112 @@
 DEFINE_ATTENTION_GENERIC(attention_portable, PORTABLE_TARGET)
 
 #if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX512_INLINE __attribute__((target("avx512f,avx512vl,fma"), always_inline)) static inline
+
+/// `quorum_exp` on 16 lanes, the same operations in the same order.
+AVX512_INLINE __m512 exp16(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    x = _mm512_min_ps(x, _mm512_set1_ps(88.0f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _mm512_set1_ps(0.5f)),
+                                          _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
+    p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
+    const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+
+/// Head dimension 64 and G ≤ 4 query heads per KV head, all heads in one pass over
+/// the pages so each key and value vector is loaded once; two accumulators per head
+/// for q·K and four per head for P·V keep the FMA chains independent.
+AVX512_INLINE void attention_avx512_d64(const int G, const float *query, float scale, const float *const *slabs,
+                                        int64_t pages_per_slab, int64_t page_floats, const int32_t *page_table,
+                                        int64_t key_offset, int64_t value_offset, int64_t value_stride, int64_t count,
+                                        float *scores, float *output) {
+    const int64_t padded = (count + PAGE - 1) / PAGE * PAGE;
+    const int64_t pages = padded / PAGE;
+    const __m512 scale16 = _mm512_set1_ps(scale);
+    for (int64_t p = 0; p < pages; p++) {
+        const int32_t id = page_table[p];
+        const float *keys = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_floats + key_offset;
+        __m512 a[4][2];
+        for (int i = 0; i < G; i++) a[i][0] = a[i][1] = _mm512_setzero_ps();
+        for (int j = 0; j < 64; j += 2) {
+            const __m512 k0 = _mm512_loadu_ps(keys + j * PAGE), k1 = _mm512_loadu_ps(keys + (j + 1) * PAGE);
+            for (int i = 0; i < G; i++) {
+                a[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(query[i * 64 + j]), k0, a[i][0]);
+                a[i][1] = _mm512_fmadd_ps(_mm512_set1_ps(query[i * 64 + j + 1]), k1, a[i][1]);
+            }
+        }
+        for (int i = 0; i < G; i++) _mm512_storeu_ps(scores + i * padded + p * PAGE, _mm512_mul_ps(_mm512_add_ps(a[i][0], a[i][1]), scale16));
+    }
+    const int tail = (int)(count - (pages - 1) * PAGE);
+    const __mmask16 last = (__mmask16)(tail == 16 ? 0xFFFF : (1u << tail) - 1);
+    float inverse[4];
+    for (int i = 0; i < G; i++) {
+        float *row = scores + i * padded;
+        __m512 m = _mm512_set1_ps(-INFINITY);
+        for (int64_t p = 0; p < pages; p++) {
+            const __mmask16 k = p == pages - 1 ? last : 0xFFFF;
+            m = _mm512_mask_max_ps(m, k, m, _mm512_loadu_ps(row + p * PAGE));
+        }
+        const __m512 maximum = _mm512_set1_ps(_mm512_reduce_max_ps(m));
+        __m512 sum = _mm512_setzero_ps();
+        for (int64_t p = 0; p < pages; p++) {
+            const __mmask16 k = p == pages - 1 ? last : 0xFFFF;
+            const __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_loadu_ps(row + p * PAGE), maximum)));
+            _mm512_storeu_ps(row + p * PAGE, e);
+            sum = _mm512_add_ps(sum, e);
+        }
+        inverse[i] = 1.0f / _mm512_reduce_add_ps(sum);
+    }
+    __m512 o[4][4];
+    for (int i = 0; i < G; i++) o[i][0] = o[i][1] = o[i][2] = o[i][3] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < pages; p++) {
+        const int32_t id = page_table[p];
+        const float *values = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_floats + value_offset;
+        const int slots = p == pages - 1 ? tail : PAGE;
+        for (int s = 0; s < slots; s++) {
+            const float *v = values + s * value_stride;
+            const __m512 v0 = _mm512_loadu_ps(v), v1 = _mm512_loadu_ps(v + 16);
+            const __m512 v2 = _mm512_loadu_ps(v + 32), v3 = _mm512_loadu_ps(v + 48);
+            for (int i = 0; i < G; i++) {
+                const __m512 w = _mm512_set1_ps(scores[i * padded + p * PAGE + s]);
+                o[i][0] = _mm512_fmadd_ps(w, v0, o[i][0]);
+                o[i][1] = _mm512_fmadd_ps(w, v1, o[i][1]);
+                o[i][2] = _mm512_fmadd_ps(w, v2, o[i][2]);
+                o[i][3] = _mm512_fmadd_ps(w, v3, o[i][3]);
+            }
+        }
+    }
+    for (int i = 0; i < G; i++) {
+        const __m512 inv = _mm512_set1_ps(inverse[i]);
+        for (int k = 0; k < 4; k++) _mm512_storeu_ps(output + i * 64 + 16 * k, _mm512_mul_ps(o[i][k], inv));
+    }
+}
+
+#define DEFINE_D64(G)                                                                                            \
+    __attribute__((target("avx512f,avx512vl,fma"))) static void attention_avx512_d64_g##G(                       \
+        const float *query, float scale, const float *const *slabs, int64_t pages_per_slab, int64_t page_floats,  \
+        const int32_t *page_table, int64_t key_offset, int64_t value_offset, int64_t value_stride, int64_t count, \
+        float *scores, float *output) {                                                                          \
+        attention_avx512_d64(G, query, scale, slabs, pages_per_slab, page_floats, page_table, key_offset,        \
+                             value_offset, value_stride, count, scores, output);                                 \
+    }
+DEFINE_D64(1)
+DEFINE_D64(2)
+DEFINE_D64(3)
+DEFINE_D64(4)
+
 #define AVX512_TARGET __attribute__((target("avx512f,avx512vl,fma,f16c")))
 #define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
 DEFINE_ATTENTION(attention_avx512_64, AVX512_TARGET, 64)
@@ -101,6 +207,14 @@ void quorum_attention(const float *query, int64_t group, int64_t head_dimension,
 #if defined(__x86_64__)
     const int32_t isa = quorum_int8_instruction_set();
     if (isa >= QUORUM_ISA_AVX512_VNNI) {
+        if (head_dimension == 64 && group >= 1 && group <= 4) {
+            typedef void (*D64)(const float *, float, const float *const *, int64_t, int64_t, const int32_t *, int64_t,
+                                int64_t, int64_t, int64_t, float *, float *);
+            static const D64 kernels[4] = {attention_avx512_d64_g1, attention_avx512_d64_g2, attention_avx512_d64_g3,
+                                           attention_avx512_d64_g4};
+            return kernels[group - 1](query, scale, slabs, pages_per_slab, page_floats, page_table, key_offset,
+                                      value_offset, value_stride, count, scores, output);
+        }
         if (head_dimension == 64) return attention_avx512_64(query, group, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
         if (head_dimension == 128) return attention_avx512_128(query, group, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
         if (head_dimension <= 256) return attention_avx512(query, group, head_dimension, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
