@@ -218,13 +218,18 @@ static void multiply_portable(int32_t kind, const uint8_t *packed, int64_t rows,
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"), always_inline)) static inline
 
-/// One group × `nb` activation rows (nb ≤ 4, a constant after inlining).
+/// Activation rows per register tile of the AVX-512 kernel.
+#ifndef QUORUM_TILE
+#define QUORUM_TILE 8
+#endif
+
+/// One group × `nb` activation rows (nb ≤ QUORUM_TILE, a constant after inlining).
 AVX512 void tile_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int64_t columns, size_t block_bytes,
                         const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
                         int nb, __m512 *result) {
     const int32_t offset = weight_offset(kind);
     const __m512i low_mask = _mm512_set1_epi8(0x0F);
-    __m512 f[4];
+    __m512 f[QUORUM_TILE];
     for (int j = 0; j < nb; j++) f[j] = _mm512_setzero_ps();
     for (int64_t k = 0; k < blocks; k++) {
         const uint8_t *p = group + (size_t)k * block_bytes;
@@ -259,7 +264,7 @@ AVX512 void tile_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int6
 AVX512 void group_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int64_t columns, size_t block_bytes,
                          const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
                          int nb, float *output, int64_t output_stride, const float *bias, int valid) {
-    __m512 f[4];
+    __m512 f[QUORUM_TILE];
     tile_avx512(kind, group, blocks, columns, block_bytes, quants, scales, sums, quant_sums, nb, f);
     const __mmask16 mask = (__mmask16)((1u << valid) - 1);
     for (int j = 0; j < nb; j++) {
@@ -268,6 +273,13 @@ AVX512 void group_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int
         _mm512_mask_storeu_ps(output + j * output_stride, mask, v);
     }
 }
+
+#define LEFTOVER(KIND, N)                                                                                                \
+    case N:                                                                                                         \
+        if (N < QUORUM_TILE)                                                                                        \
+            group_avx512(KIND, group, blocks, columns, block_bytes, q, s, m, qs, N < QUORUM_TILE ? N : 1, o,         \
+                         output_stride, group_bias, valid);                                                         \
+        break;
 
 #define DEFINE_AVX512_KIND(NAME, KIND)                                                                              \
     __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) static void NAME(                           \
@@ -281,18 +293,19 @@ AVX512 void group_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int
             int valid = rows - row0 < QUORUM_PACK_ROWS ? (int)(rows - row0) : QUORUM_PACK_ROWS;                      \
             const float *group_bias = bias ? bias + row0 : 0;                                                       \
             int64_t b = 0;                                                                                          \
-            for (; b + 4 <= batch; b += 4)                                                                          \
+            for (; b + QUORUM_TILE <= batch; b += QUORUM_TILE)                                                      \
                 group_avx512(KIND, group, blocks, columns, block_bytes, quants + b * columns, scales + b * blocks,  \
-                             sums + b * blocks, quant_sums + b * blocks, 4, output + b * output_stride + row0,       \
+                             sums + b * blocks, quant_sums + b * blocks, QUORUM_TILE, output + b * output_stride + row0, \
                              output_stride, group_bias, valid);                                                      \
             const int64_t left = batch - b;                                                                         \
             const int8_t *q = quants + b * columns;                                                                 \
             const float *s = scales + b * blocks, *m = sums + b * blocks;                                           \
             const int32_t *qs = quant_sums + b * blocks;                                                            \
             float *o = output + b * output_stride + row0;                                                           \
-            if (left == 3) group_avx512(KIND, group, blocks, columns, block_bytes, q, s, m, qs, 3, o, output_stride, group_bias, valid); \
-            if (left == 2) group_avx512(KIND, group, blocks, columns, block_bytes, q, s, m, qs, 2, o, output_stride, group_bias, valid); \
-            if (left == 1) group_avx512(KIND, group, blocks, columns, block_bytes, q, s, m, qs, 1, o, output_stride, group_bias, valid); \
+            switch (left) {                                                                                         \
+            LEFTOVER(KIND, 7) LEFTOVER(KIND, 6) LEFTOVER(KIND, 5) LEFTOVER(KIND, 4) LEFTOVER(KIND, 3) LEFTOVER(KIND, 2) LEFTOVER(KIND, 1)                   \
+            default: break;                                                                                         \
+            }                                                                                                       \
         }                                                                                                           \
     }
 

@@ -54,8 +54,21 @@ public struct TokenCandidates: Sendable, Equatable {
         var heap = MinHeap(capacity: k)
         for i in 0..<min(k, values.count) { heap.offer(values[i]) }
         var minimum = heap.minimum
-        for i in min(k, values.count)..<values.count where values[i] > minimum {
-            heap.offer(values[i])
+        var i = min(k, values.count)
+        // Most values cannot enter the heap: test 16 at a time and skip those groups.
+        let raw = UnsafeRawPointer(values.baseAddress!)
+        while i + 16 <= values.count {
+            let group = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            if any(group .> SIMD16(repeating: minimum)) {
+                for j in i..<i + 16 where values[j] > minimum {
+                    heap.offer(values[j])
+                    minimum = heap.minimum
+                }
+            }
+            i += 16
+        }
+        for j in i..<values.count where values[j] > minimum {
+            heap.offer(values[j])
             minimum = heap.minimum
         }
         return heap.minimum

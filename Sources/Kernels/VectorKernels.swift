@@ -54,8 +54,15 @@ public enum VectorKernels {
     /// RMSNorm (Zhang & Sennrich 2019, as llama.cpp's `ggml_rms_norm` then a multiply):
     /// `output[i] = input[i] / sqrt(mean(input²) + epsilon) * weight[i]`.
     /// `output` may equal `input`.
+    /// (The C kernel `quorum_rmsnorm`; `rmsNormSimple` is the plain loop it is tested against.)
     public static func rmsNorm(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float,
                                into output: UnsafeMutablePointer<Float>, count: Int) {
+        quorum_rmsnorm(input, weight, epsilon, output, Int64(count))
+    }
+
+    /// The simple RMSNorm loop: the reference for `rmsNorm`.
+    public static func rmsNormSimple(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float,
+                                     into output: UnsafeMutablePointer<Float>, count: Int) {
         // Sum of squares in Double: 1,536-wide rows of large activations lose digits in Float.
         var sumOfSquares: Double = 0
         for i in 0..<count { sumOfSquares += Double(input[i]) * Double(input[i]) }

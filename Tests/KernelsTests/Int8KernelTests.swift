@@ -141,6 +141,21 @@ struct Int8KernelTests {
         }
     }
 
+    @Test func rmsNormMatchesTheSimpleLoop() {
+        for count in [7, 64, 576, 1539] {
+            let input = (0..<count).map { Float(($0 * 31) % 97) / 9 - 5 }
+            let weight = (0..<count).map { 1 + Float($0 % 13) / 50 }
+            var fast = [Float](repeating: .nan, count: count), simple = fast
+            input.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    fast.withUnsafeMutableBufferPointer { VectorKernels.rmsNorm(x.baseAddress!, weight: w.baseAddress!, epsilon: 1e-5, into: $0.baseAddress!, count: count) }
+                    simple.withUnsafeMutableBufferPointer { VectorKernels.rmsNormSimple(x.baseAddress!, weight: w.baseAddress!, epsilon: 1e-5, into: $0.baseAddress!, count: count) }
+                }
+            }
+            for i in 0..<count { #expect(abs(fast[i] - simple[i]) <= 2 * simple[i].ulp, "count \(count) element \(i)") }
+        }
+    }
+
     @Test func typesWithoutAnInt8KernelStayUnpacked() throws {
         let data = MatrixKernelTests.randomBlocks(.f16, weights: 64, seed: 1)
         try data.withUnsafeBytes { raw in

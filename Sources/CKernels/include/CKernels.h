@@ -92,6 +92,10 @@ void quorum_attention(const float *query, int64_t group, int64_t head_dimension,
 /// SwiGLU's activation in place: `gate[i] = silu(gate[i]) × up[i]`, silu(x) = x / (1 + e^-x).
 void quorum_swiglu(float *gate, const float *up, int64_t count);
 
+/// RMSNorm: `output[i] = input[i] × (1 / sqrt(mean(input²) + epsilon)) × weight[i]`,
+/// the mean of squares in double. `output` may equal `input`.
+void quorum_rmsnorm(const float *input, const float *weight, float epsilon, float *output, int64_t count);
+
 /// Positions per KV page that `quorum_attention` requires.
 #define QUORUM_ATTENTION_PAGE 16
 
