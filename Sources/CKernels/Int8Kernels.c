@@ -274,15 +274,17 @@ AVX512 void group_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int
     }
 }
 
-#define LEFTOVER(KIND, N)                                                                                                \
+/* The group loop shared by the SIMD paths: whole tiles of TILE activation rows, then
+   the leftover rows as one smaller tile (GROUP's row count is a constant after inlining). */
+#define LEFTOVER(GROUP, TILE, KIND, N)                                                                              \
     case N:                                                                                                         \
-        if (N < QUORUM_TILE)                                                                                        \
-            group_avx512(KIND, group, blocks, columns, block_bytes, q, s, m, qs, N < QUORUM_TILE ? N : 1, o,         \
-                         output_stride, group_bias, valid);                                                         \
+        if (N < TILE)                                                                                               \
+            GROUP(KIND, group, blocks, columns, block_bytes, q, s, m, qs, N < TILE ? N : 1, o, output_stride,        \
+                  group_bias, valid);                                                                               \
         break;
 
-#define DEFINE_AVX512_KIND(NAME, KIND)                                                                              \
-    __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) static void NAME(                           \
+#define DEFINE_KIND(NAME, TARGET, GROUP, TILE, KIND)                                                                \
+    __attribute__((target(TARGET))) static void NAME(                                                               \
         const uint8_t *packed, int64_t rows, int64_t blocks, int64_t columns, int64_t group_begin, int64_t group_end, \
         const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums, int64_t batch,      \
         float *output, int64_t output_stride, const float *bias) {                                                  \
@@ -293,25 +295,27 @@ AVX512 void group_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int
             int valid = rows - row0 < QUORUM_PACK_ROWS ? (int)(rows - row0) : QUORUM_PACK_ROWS;                      \
             const float *group_bias = bias ? bias + row0 : 0;                                                       \
             int64_t b = 0;                                                                                          \
-            for (; b + QUORUM_TILE <= batch; b += QUORUM_TILE)                                                      \
-                group_avx512(KIND, group, blocks, columns, block_bytes, quants + b * columns, scales + b * blocks,  \
-                             sums + b * blocks, quant_sums + b * blocks, QUORUM_TILE, output + b * output_stride + row0, \
-                             output_stride, group_bias, valid);                                                      \
-            const int64_t left = batch - b;                                                                         \
+            for (; b + TILE <= batch; b += TILE)                                                                    \
+                GROUP(KIND, group, blocks, columns, block_bytes, quants + b * columns, scales + b * blocks,         \
+                      sums + b * blocks, quant_sums + b * blocks, TILE, output + b * output_stride + row0,           \
+                      output_stride, group_bias, valid);                                                             \
             const int8_t *q = quants + b * columns;                                                                 \
             const float *s = scales + b * blocks, *m = sums + b * blocks;                                           \
             const int32_t *qs = quant_sums + b * blocks;                                                            \
             float *o = output + b * output_stride + row0;                                                           \
-            switch (left) {                                                                                         \
-            LEFTOVER(KIND, 7) LEFTOVER(KIND, 6) LEFTOVER(KIND, 5) LEFTOVER(KIND, 4) LEFTOVER(KIND, 3) LEFTOVER(KIND, 2) LEFTOVER(KIND, 1)                   \
+            switch (batch - b) {                                                                                    \
+            LEFTOVER(GROUP, TILE, KIND, 7) LEFTOVER(GROUP, TILE, KIND, 6) LEFTOVER(GROUP, TILE, KIND, 5)              \
+            LEFTOVER(GROUP, TILE, KIND, 4) LEFTOVER(GROUP, TILE, KIND, 3) LEFTOVER(GROUP, TILE, KIND, 2)              \
+            LEFTOVER(GROUP, TILE, KIND, 1)                                                                          \
             default: break;                                                                                         \
             }                                                                                                       \
         }                                                                                                           \
     }
 
-DEFINE_AVX512_KIND(multiply_avx512_q4_0, QUORUM_PACKED_Q4_0)
-DEFINE_AVX512_KIND(multiply_avx512_q4_1, QUORUM_PACKED_Q4_1)
-DEFINE_AVX512_KIND(multiply_avx512_q8_0, QUORUM_PACKED_Q8_0)
+#define AVX512_TARGET_NAME "avx512f,avx512bw,avx512vl,avx512vnni,fma"
+DEFINE_KIND(multiply_avx512_q4_0, AVX512_TARGET_NAME, group_avx512, QUORUM_TILE, QUORUM_PACKED_Q4_0)
+DEFINE_KIND(multiply_avx512_q4_1, AVX512_TARGET_NAME, group_avx512, QUORUM_TILE, QUORUM_PACKED_Q4_1)
+DEFINE_KIND(multiply_avx512_q8_0, AVX512_TARGET_NAME, group_avx512, QUORUM_TILE, QUORUM_PACKED_Q8_0)
 
 // MARK: Multiply, AVX2 (no VNNI): the same lanes as two 8-row halves
 
@@ -387,32 +391,9 @@ AVX2 void group_avx2(int32_t kind, const uint8_t *group, int64_t blocks, int64_t
     }
 }
 
-#define DEFINE_AVX2_KIND(NAME, KIND)                                                                                \
-    __attribute__((target("avx2,fma"))) static void NAME(                                                           \
-        const uint8_t *packed, int64_t rows, int64_t blocks, int64_t columns, int64_t group_begin, int64_t group_end, \
-        const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums, int64_t batch,      \
-        float *output, int64_t output_stride, const float *bias) {                                                  \
-        const size_t block_bytes = quorum_packed_block_bytes(KIND);                                                 \
-        for (int64_t g = group_begin; g < group_end; g++) {                                                          \
-            const uint8_t *group = packed + (size_t)(g * blocks) * block_bytes;                                     \
-            int64_t row0 = g * QUORUM_PACK_ROWS;                                                                    \
-            int valid = rows - row0 < QUORUM_PACK_ROWS ? (int)(rows - row0) : QUORUM_PACK_ROWS;                      \
-            const float *group_bias = bias ? bias + row0 : 0;                                                       \
-            int64_t b = 0;                                                                                          \
-            for (; b + 2 <= batch; b += 2)                                                                          \
-                group_avx2(KIND, group, blocks, columns, block_bytes, quants + b * columns, scales + b * blocks,    \
-                           sums + b * blocks, quant_sums + b * blocks, 2, output + b * output_stride + row0,         \
-                           output_stride, group_bias, valid);                                                        \
-            if (b < batch)                                                                                          \
-                group_avx2(KIND, group, blocks, columns, block_bytes, quants + b * columns, scales + b * blocks,    \
-                           sums + b * blocks, quant_sums + b * blocks, 1, output + b * output_stride + row0,         \
-                           output_stride, group_bias, valid);                                                        \
-        }                                                                                                           \
-    }
-
-DEFINE_AVX2_KIND(multiply_avx2_q4_0, QUORUM_PACKED_Q4_0)
-DEFINE_AVX2_KIND(multiply_avx2_q4_1, QUORUM_PACKED_Q4_1)
-DEFINE_AVX2_KIND(multiply_avx2_q8_0, QUORUM_PACKED_Q8_0)
+DEFINE_KIND(multiply_avx2_q4_0, "avx2,fma", group_avx2, 2, QUORUM_PACKED_Q4_0)
+DEFINE_KIND(multiply_avx2_q4_1, "avx2,fma", group_avx2, 2, QUORUM_PACKED_Q4_1)
+DEFINE_KIND(multiply_avx2_q8_0, "avx2,fma", group_avx2, 2, QUORUM_PACKED_Q8_0)
 
 #endif
 

@@ -23,19 +23,25 @@ struct LlamaGoldenTests {
         return try LlamaModel(path: url.path, precision: .float32)
     }
 
-    @Test(arguments: smollm.cases)
-    func smollmLastPositionLogitsAndGreedyTokensMatchReference(_ golden: GoldenCase) throws {
-        let runner = try SingleSequenceRunner(model: try Self.smollmModel.get(), pool: Self.pool)
+    /// A golden case run on `model`: last-position logits against the reference's, and
+    /// the greedy continuation with how many leading tokens match.
+    static func run(_ golden: GoldenCase, on model: LlamaModel) throws
+        -> (logits: [Float], difference: Float, range: Float, greedy: [Int], matching: Int) {
+        let runner = try SingleSequenceRunner(model: model, pool: pool)
         let logits = try runner.feed(golden.promptTokens)
-        let reference = golden.referenceLogits
-        let (difference, range) = maxDifference(logits, reference)
-        print("\(golden.name): \(golden.promptTokens.count) prompt tokens, max |Δlogit| = \(difference), range \(range), ratio \(difference / range)")
-        #expect(difference <= 1e-2 * range, "max |Δlogit| = \(difference) over range \(range) for \(golden.name)")
-        #expect(argmax(logits) == argmax(reference))
+        let (difference, range) = maxDifference(logits, golden.referenceLogits)
         let greedy = try runner.greedy(after: logits, count: golden.greedyTokens.count)
         let matching = zip(greedy, golden.greedyTokens).prefix { $0 == $1 }.count
-        print("\(golden.name): \(matching)/\(golden.greedyTokens.count) greedy tokens match")
-        #expect(greedy == golden.greedyTokens)
+        return (logits, difference, range, greedy, matching)
+    }
+
+    @Test(arguments: smollm.cases)
+    func smollmLastPositionLogitsAndGreedyTokensMatchReference(_ golden: GoldenCase) throws {
+        let r = try Self.run(golden, on: try Self.smollmModel.get())
+        print("\(golden.name): \(golden.promptTokens.count) prompt tokens, max |Δlogit| = \(r.difference), range \(r.range), ratio \(r.difference / r.range); \(r.matching)/\(golden.greedyTokens.count) greedy tokens match")
+        #expect(r.difference <= 1e-2 * r.range, "max |Δlogit| = \(r.difference) over range \(r.range) for \(golden.name)")
+        #expect(argmax(r.logits) == argmax(golden.referenceLogits))
+        #expect(r.greedy == golden.greedyTokens)
     }
 
     static let smollmInt8 = GoldenFile.load("smollm2_int8_goldens.json")
@@ -52,17 +58,12 @@ struct LlamaGoldenTests {
     /// wherever the reference's top-two margin exceeds that bound.
     @Test(arguments: smollmInt8.cases)
     func smollmInt8LogitsMatchTheInt8Reference(_ golden: GoldenCase) throws {
-        let runner = try SingleSequenceRunner(model: try Self.smollmInt8Model.get(), pool: Self.pool)
-        let logits = try runner.feed(golden.promptTokens)
-        let reference = golden.referenceLogits
-        let (difference, range) = maxDifference(logits, reference)
-        let greedy = try runner.greedy(after: logits, count: golden.greedyTokens.count)
-        let matching = zip(greedy, golden.greedyTokens).prefix { $0 == $1 }.count
-        print("int8 \(golden.name): max |Δlogit| = \(difference), range \(range), ratio \(difference / range); \(matching)/\(golden.greedyTokens.count) greedy tokens match the int8 reference")
-        #expect(difference <= 5e-2 * range, "max |Δlogit| = \(difference) over range \(range) for \(golden.name)")
-        let sorted = reference.sorted(by: >)
-        if sorted[0] - sorted[1] > 5e-2 * range {
-            #expect(argmax(logits) == argmax(reference), "\(golden.name): top token differs despite a margin of \(sorted[0] - sorted[1])")
+        let r = try Self.run(golden, on: try Self.smollmInt8Model.get())
+        print("int8 \(golden.name): max |Δlogit| = \(r.difference), range \(r.range), ratio \(r.difference / r.range); \(r.matching)/\(golden.greedyTokens.count) greedy tokens match the int8 reference")
+        #expect(r.difference <= 5e-2 * r.range, "max |Δlogit| = \(r.difference) over range \(r.range) for \(golden.name)")
+        let sorted = golden.referenceLogits.sorted(by: >)
+        if sorted[0] - sorted[1] > 5e-2 * r.range {
+            #expect(argmax(r.logits) == argmax(golden.referenceLogits), "\(golden.name): top token differs despite a margin of \(sorted[0] - sorted[1])")
         }
     }
 
@@ -72,13 +73,9 @@ struct LlamaGoldenTests {
     /// near tie (chat_capital's first token, margin 0.08) may flip.
     @Test(arguments: smollm.cases)
     func smollmInt8StaysCloseToTheFloatReference(_ golden: GoldenCase) throws {
-        let runner = try SingleSequenceRunner(model: try Self.smollmInt8Model.get(), pool: Self.pool)
-        let logits = try runner.feed(golden.promptTokens)
-        let (difference, range) = maxDifference(logits, golden.referenceLogits)
-        let greedy = try runner.greedy(after: logits, count: golden.greedyTokens.count)
-        let matching = zip(greedy, golden.greedyTokens).prefix { $0 == $1 }.count
-        print("int8 vs float64 \(golden.name): ratio \(difference / range), \(matching)/\(golden.greedyTokens.count) greedy tokens agree")
-        #expect(difference <= 1e-1 * range, "max |Δlogit| = \(difference) over range \(range) for \(golden.name)")
+        let r = try Self.run(golden, on: try Self.smollmInt8Model.get())
+        print("int8 vs float64 \(golden.name): ratio \(r.difference / r.range), \(r.matching)/\(golden.greedyTokens.count) greedy tokens agree")
+        #expect(r.difference <= 1e-1 * r.range, "max |Δlogit| = \(r.difference) over range \(r.range) for \(golden.name)")
     }
 
     @Test(arguments: tiny.cases)
