@@ -1,4 +1,4 @@
-// Attention of one position over a paged KV cache, for the query heads sharing one KV
+// Attention of one position over a paged KV cache (f16 keys and values), for the query heads sharing one KV
 // head. Written as plain loops that vectorise without reassociation (keys are stored
 // transposed, so q·K runs across 16 positions per vector; P·V runs across the head
 // dimension), and compiled three times: AVX-512, AVX2+FMA and portable, picked once
@@ -12,22 +12,23 @@
 #define PAGE QUORUM_ATTENTION_PAGE
 
 #include "Exponential.h"
+#include "Half.h"
 
-#define ATTENTION_BODY(D)                                                                                        \
+#define ATTENTION_BODY(D, TO_FLOAT)                                                                                        \
     const int64_t dimension = (D);                                                                               \
     const int64_t padded = (count + PAGE - 1) / PAGE * PAGE;                                                     \
     const int64_t pages = padded / PAGE;                                                                         \
     /* Scores: q·k × scale for 16 positions at a time, keys transposed in the page. */                         \
     for (int64_t p = 0; p < pages; p++) {                                                                        \
         const int32_t id = page_table[p];                                                                        \
-        const float *keys = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_floats + key_offset;       \
+        const uint16_t *keys = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_elements + key_offset;    \
         for (int64_t i = 0; i < group; i++) {                                                                    \
             const float *q = query + i * dimension;                                                              \
             float acc[PAGE];                                                                                     \
             for (int s = 0; s < PAGE; s++) acc[s] = 0;                                                           \
             for (int64_t j = 0; j < dimension; j++) {                                                            \
                 const float qj = q[j];                                                                           \
-                for (int s = 0; s < PAGE; s++) acc[s] = fmaf(qj, keys[j * PAGE + s], acc[s]);                    \
+                for (int s = 0; s < PAGE; s++) acc[s] = fmaf(qj, TO_FLOAT(keys[j * PAGE + s]), acc[s]);          \
             }                                                                                                    \
             float *out = scores + i * padded + p * PAGE;                                                         \
             for (int s = 0; s < PAGE; s++) out[s] = acc[s] * scale;                                              \
@@ -53,35 +54,35 @@
         const float *row = scores + i * padded;                                                                  \
         for (int64_t p = 0; p < pages; p++) {                                                                    \
             const int32_t id = page_table[p];                                                                    \
-            const float *values = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_floats + value_offset; \
+            const uint16_t *values = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_elements + value_offset; \
             const int64_t slots = count - p * PAGE < PAGE ? count - p * PAGE : PAGE;                            \
             for (int64_t s = 0; s < slots; s++) {                                                                \
                 const float weight = row[p * PAGE + s];                                                          \
-                const float *v = values + s * value_stride;                                                      \
-                for (int64_t j = 0; j < dimension; j++) acc[j] = fmaf(weight, v[j], acc[j]);                     \
+                const uint16_t *v = values + s * value_stride;                                                   \
+                for (int64_t j = 0; j < dimension; j++) acc[j] = fmaf(weight, TO_FLOAT(v[j]), acc[j]);           \
             }                                                                                                    \
         }                                                                                                        \
         memcpy(output + i * dimension, acc, sizeof(float) * dimension);                                          \
     }
 
-#define DEFINE_ATTENTION(NAME, TARGET, D)                                                                        \
-    TARGET static void NAME(const float *query, int64_t group, float scale, const float *const *slabs,            \
-                            int64_t pages_per_slab, int64_t page_floats, const int32_t *page_table,              \
+#define DEFINE_ATTENTION(NAME, TARGET, D, TO_FLOAT)                                                                        \
+    TARGET static void NAME(const float *query, int64_t group, float scale, const uint16_t *const *slabs,            \
+                            int64_t pages_per_slab, int64_t page_elements, const int32_t *page_table,              \
                             int64_t key_offset, int64_t value_offset, int64_t value_stride, int64_t count,        \
                             float *scores, float *output) {                                                      \
-        ATTENTION_BODY(D)                                                                                        \
+        ATTENTION_BODY(D, TO_FLOAT)                                                                              \
     }
 
-#define DEFINE_ATTENTION_GENERIC(NAME, TARGET)                                                                   \
+#define DEFINE_ATTENTION_GENERIC(NAME, TARGET, TO_FLOAT)                                                                   \
     TARGET static void NAME(const float *query, int64_t group, int64_t head_dimension, float scale,              \
-                            const float *const *slabs, int64_t pages_per_slab, int64_t page_floats,               \
+                            const uint16_t *const *slabs, int64_t pages_per_slab, int64_t page_elements,               \
                             const int32_t *page_table, int64_t key_offset, int64_t value_offset,                 \
                             int64_t value_stride, int64_t count, float *scores, float *output) {                 \
-        ATTENTION_BODY(head_dimension)                                                                           \
+        ATTENTION_BODY(head_dimension, TO_FLOAT)                                                                 \
     }
 
 #define PORTABLE_TARGET
-DEFINE_ATTENTION_GENERIC(attention_portable, PORTABLE_TARGET)
+DEFINE_ATTENTION_GENERIC(attention_portable, PORTABLE_TARGET, quorum_half_to_float)
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -111,8 +112,8 @@ AVX512_INLINE __m512 exp16(__m512 x) {
 /// Head dimension 64 and G ≤ 4 query heads per KV head, all heads in one pass over
 /// the pages so each key and value vector is loaded once; two accumulators per head
 /// for q·K and four per head for P·V keep the FMA chains independent.
-AVX512_INLINE void attention_avx512_d64(const int G, const float *query, float scale, const float *const *slabs,
-                                        int64_t pages_per_slab, int64_t page_floats, const int32_t *page_table,
+AVX512_INLINE void attention_avx512_d64(const int G, const float *query, float scale, const uint16_t *const *slabs,
+                                        int64_t pages_per_slab, int64_t page_elements, const int32_t *page_table,
                                         int64_t key_offset, int64_t value_offset, int64_t value_stride, int64_t count,
                                         float *scores, float *output) {
     const int64_t padded = (count + PAGE - 1) / PAGE * PAGE;
@@ -120,11 +121,12 @@ AVX512_INLINE void attention_avx512_d64(const int G, const float *query, float s
     const __m512 scale16 = _mm512_set1_ps(scale);
     for (int64_t p = 0; p < pages; p++) {
         const int32_t id = page_table[p];
-        const float *keys = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_floats + key_offset;
+        const uint16_t *keys = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_elements + key_offset;
         __m512 a[4][2];
         for (int i = 0; i < G; i++) a[i][0] = a[i][1] = _mm512_setzero_ps();
         for (int j = 0; j < 64; j += 2) {
-            const __m512 k0 = _mm512_loadu_ps(keys + j * PAGE), k1 = _mm512_loadu_ps(keys + (j + 1) * PAGE);
+            const __m512 k0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(keys + j * PAGE)));
+            const __m512 k1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(keys + (j + 1) * PAGE)));
             for (int i = 0; i < G; i++) {
                 a[i][0] = _mm512_fmadd_ps(_mm512_set1_ps(query[i * 64 + j]), k0, a[i][0]);
                 a[i][1] = _mm512_fmadd_ps(_mm512_set1_ps(query[i * 64 + j + 1]), k1, a[i][1]);
@@ -156,12 +158,12 @@ AVX512_INLINE void attention_avx512_d64(const int G, const float *query, float s
     for (int i = 0; i < G; i++) o[i][0] = o[i][1] = o[i][2] = o[i][3] = _mm512_setzero_ps();
     for (int64_t p = 0; p < pages; p++) {
         const int32_t id = page_table[p];
-        const float *values = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_floats + value_offset;
+        const uint16_t *values = slabs[id / pages_per_slab] + (id % pages_per_slab) * page_elements + value_offset;
         const int slots = p == pages - 1 ? tail : PAGE;
         for (int s = 0; s < slots; s++) {
-            const float *v = values + s * value_stride;
-            const __m512 v0 = _mm512_loadu_ps(v), v1 = _mm512_loadu_ps(v + 16);
-            const __m512 v2 = _mm512_loadu_ps(v + 32), v3 = _mm512_loadu_ps(v + 48);
+            const __m256i *v = (const __m256i *)(values + s * value_stride);
+            const __m512 v0 = _mm512_cvtph_ps(_mm256_loadu_si256(v)), v1 = _mm512_cvtph_ps(_mm256_loadu_si256(v + 1));
+            const __m512 v2 = _mm512_cvtph_ps(_mm256_loadu_si256(v + 2)), v3 = _mm512_cvtph_ps(_mm256_loadu_si256(v + 3));
             for (int i = 0; i < G; i++) {
                 const __m512 w = _mm512_set1_ps(scores[i * padded + p * PAGE + s]);
                 o[i][0] = _mm512_fmadd_ps(w, v0, o[i][0]);
@@ -179,10 +181,10 @@ AVX512_INLINE void attention_avx512_d64(const int G, const float *query, float s
 
 #define DEFINE_D64(G)                                                                                            \
     __attribute__((target("avx512f,avx512vl,fma"))) static void attention_avx512_d64_g##G(                       \
-        const float *query, float scale, const float *const *slabs, int64_t pages_per_slab, int64_t page_floats,  \
+        const float *query, float scale, const uint16_t *const *slabs, int64_t pages_per_slab, int64_t page_elements,  \
         const int32_t *page_table, int64_t key_offset, int64_t value_offset, int64_t value_stride, int64_t count, \
         float *scores, float *output) {                                                                          \
-        attention_avx512_d64(G, query, scale, slabs, pages_per_slab, page_floats, page_table, key_offset,        \
+        attention_avx512_d64(G, query, scale, slabs, pages_per_slab, page_elements, page_table, key_offset,        \
                              value_offset, value_stride, count, scores, output);                                 \
     }
 DEFINE_D64(1)
@@ -192,38 +194,38 @@ DEFINE_D64(4)
 
 #define AVX512_TARGET __attribute__((target("avx512f,avx512vl,fma,f16c")))
 #define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
-DEFINE_ATTENTION(attention_avx512_64, AVX512_TARGET, 64)
-DEFINE_ATTENTION(attention_avx512_128, AVX512_TARGET, 128)
-DEFINE_ATTENTION_GENERIC(attention_avx512, AVX512_TARGET)
-DEFINE_ATTENTION(attention_avx2_64, AVX2_TARGET, 64)
-DEFINE_ATTENTION(attention_avx2_128, AVX2_TARGET, 128)
-DEFINE_ATTENTION_GENERIC(attention_avx2, AVX2_TARGET)
+DEFINE_ATTENTION(attention_avx512_64, AVX512_TARGET, 64, _cvtsh_ss)
+DEFINE_ATTENTION(attention_avx512_128, AVX512_TARGET, 128, _cvtsh_ss)
+DEFINE_ATTENTION_GENERIC(attention_avx512, AVX512_TARGET, _cvtsh_ss)
+DEFINE_ATTENTION(attention_avx2_64, AVX2_TARGET, 64, _cvtsh_ss)
+DEFINE_ATTENTION(attention_avx2_128, AVX2_TARGET, 128, _cvtsh_ss)
+DEFINE_ATTENTION_GENERIC(attention_avx2, AVX2_TARGET, _cvtsh_ss)
 #endif
 
 void quorum_attention(const float *query, int64_t group, int64_t head_dimension, float scale,
-                      const float *const *slabs, int64_t pages_per_slab, int64_t page_floats,
+                      const uint16_t *const *slabs, int64_t pages_per_slab, int64_t page_elements,
                       const int32_t *page_table, int64_t key_offset, int64_t value_offset, int64_t value_stride,
                       int64_t count, float *scores, float *output) {
 #if defined(__x86_64__)
     const int32_t isa = quorum_int8_instruction_set();
     if (isa >= QUORUM_ISA_AVX512_VNNI) {
         if (head_dimension == 64 && group >= 1 && group <= 4) {
-            typedef void (*D64)(const float *, float, const float *const *, int64_t, int64_t, const int32_t *, int64_t,
+            typedef void (*D64)(const float *, float, const uint16_t *const *, int64_t, int64_t, const int32_t *, int64_t,
                                 int64_t, int64_t, int64_t, float *, float *);
             static const D64 kernels[4] = {attention_avx512_d64_g1, attention_avx512_d64_g2, attention_avx512_d64_g3,
                                            attention_avx512_d64_g4};
-            return kernels[group - 1](query, scale, slabs, pages_per_slab, page_floats, page_table, key_offset,
+            return kernels[group - 1](query, scale, slabs, pages_per_slab, page_elements, page_table, key_offset,
                                       value_offset, value_stride, count, scores, output);
         }
-        if (head_dimension == 64) return attention_avx512_64(query, group, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
-        if (head_dimension == 128) return attention_avx512_128(query, group, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
-        if (head_dimension <= 256) return attention_avx512(query, group, head_dimension, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
+        if (head_dimension == 64) return attention_avx512_64(query, group, scale, slabs, pages_per_slab, page_elements, page_table, key_offset, value_offset, value_stride, count, scores, output);
+        if (head_dimension == 128) return attention_avx512_128(query, group, scale, slabs, pages_per_slab, page_elements, page_table, key_offset, value_offset, value_stride, count, scores, output);
+        if (head_dimension <= 256) return attention_avx512(query, group, head_dimension, scale, slabs, pages_per_slab, page_elements, page_table, key_offset, value_offset, value_stride, count, scores, output);
     } else if (isa >= QUORUM_ISA_AVX2) {
-        if (head_dimension == 64) return attention_avx2_64(query, group, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
-        if (head_dimension == 128) return attention_avx2_128(query, group, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
-        if (head_dimension <= 256) return attention_avx2(query, group, head_dimension, scale, slabs, pages_per_slab, page_floats, page_table, key_offset, value_offset, value_stride, count, scores, output);
+        if (head_dimension == 64) return attention_avx2_64(query, group, scale, slabs, pages_per_slab, page_elements, page_table, key_offset, value_offset, value_stride, count, scores, output);
+        if (head_dimension == 128) return attention_avx2_128(query, group, scale, slabs, pages_per_slab, page_elements, page_table, key_offset, value_offset, value_stride, count, scores, output);
+        if (head_dimension <= 256) return attention_avx2(query, group, head_dimension, scale, slabs, pages_per_slab, page_elements, page_table, key_offset, value_offset, value_stride, count, scores, output);
     }
 #endif
-    attention_portable(query, group, head_dimension, scale, slabs, pages_per_slab, page_floats, page_table, key_offset,
+    attention_portable(query, group, head_dimension, scale, slabs, pages_per_slab, page_elements, page_table, key_offset,
                        value_offset, value_stride, count, scores, output);
 }

@@ -19,6 +19,7 @@
 // Lanes compute different rows, so tile shapes, batch size and instruction set never
 // change a row's result: a sequence's logits do not depend on the batch it ran in.
 #include "CKernels.h"
+#include "Half.h"
 
 #include <math.h>
 #include <string.h>
@@ -26,30 +27,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
-
-static inline float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exponent = (h >> 10) & 0x1F;
-    uint32_t mantissa = h & 0x3FF;
-    uint32_t bits;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else {   // subnormal: normalise
-            int shift = 0;
-            while ((mantissa & 0x400) == 0) { mantissa <<= 1; shift++; }
-            mantissa &= 0x3FF;
-            bits = sign | ((uint32_t)(127 - 15 - shift + 1) << 23) | (mantissa << 13);
-        }
-    } else if (exponent == 31) {
-        bits = sign | 0x7F800000u | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
 
 static inline int quant_bytes(int32_t kind) { return kind == QUORUM_PACKED_Q8_0 ? 32 : 16; }
 static inline int source_block_bytes(int32_t kind) {
@@ -96,10 +73,10 @@ void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_byte
                 const uint8_t *block = (const uint8_t *)source + (size_t)row * source_row_bytes + (size_t)k * source_bytes;
                 uint16_t d, m;
                 memcpy(&d, block, 2);
-                scales[r] = half_to_float(d);
+                scales[r] = quorum_half_to_float(d);
                 if (kind == QUORUM_PACKED_Q4_1) {
                     memcpy(&m, block + 2, 2);
-                    minimums[r] = half_to_float(m);
+                    minimums[r] = quorum_half_to_float(m);
                 }
                 for (int j = 0; j < dwords; j++) {
                     uint8_t *target = out + (j * QUORUM_PACK_ROWS + r) * 4;

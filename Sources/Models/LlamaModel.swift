@@ -253,8 +253,8 @@ public final class LlamaModel: Sendable {
                 VectorKernels.softmax(scores, count: count)
                 output.update(repeating: 0, count: d)
                 for t in 0..<count {
-                    let value = cache.valuePointer(page: table[t / pageSize], layer: layer, slot: t % pageSize)
-                    VectorKernels.addScaled(value + kvOffset, scale: scores[t], into: output, count: d)
+                    let value = cache.valuePointer(page: table[t / pageSize], layer: layer, slot: t % pageSize) + kvOffset
+                    for j in 0..<d { output[j] += scores[t] * Float(Float16(bitPattern: value[j])) }
                 }
             }
         }

