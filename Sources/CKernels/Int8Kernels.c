@@ -5,7 +5,8 @@
 // Packed layout. Rows are interleaved in groups of 16. For each (group, block of 32
 // columns) the packed bytes are: the quants as dwords `[j][row]` (dword j of each
 // row's quants; q4: 4 dwords of 16 nibble bytes, q8: 8 dwords of 32 bytes), then 16
-// f32 scales d, then (q4_1) 16 f32 minimums m. A q4 byte at dword j, byte t holds
+// f16 scales d, then (q4_1) 16 f16 minimums m, as in the file (widening f16 to f32 is
+// exact, and keeping f16 keeps the packed matrix as small as the file's blocks). A q4 byte at dword j, byte t holds
 // column 4j+t in its low nibble and column 16+4j+t in its high nibble (ggml's order),
 // so after unpacking, register j (low) pairs with activation dword j and register 4+j
 // (high) with dword 4+j. Q8_0 quants are stored XOR 0x80 (unsigned w + 128) for
@@ -39,7 +40,7 @@ static inline int32_t weight_offset(int32_t kind) {
 }
 
 size_t quorum_packed_block_bytes(int32_t kind) {
-    return (size_t)(QUORUM_PACK_ROWS * quant_bytes(kind)) + 64 + (kind == QUORUM_PACKED_Q4_1 ? 64 : 0);
+    return (size_t)(QUORUM_PACK_ROWS * quant_bytes(kind)) + 32 + (kind == QUORUM_PACKED_Q4_1 ? 32 : 0);
 }
 
 size_t quorum_packed_size(int32_t kind, int64_t rows, int64_t columns) {
@@ -59,8 +60,8 @@ void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_byte
         for (int64_t k = 0; k < blocks; k++) {
             uint8_t *out = (uint8_t *)destination + (size_t)(g * blocks + k) * block_bytes;
             memset(out, 0, block_bytes);
-            float *scales = (float *)(out + QUORUM_PACK_ROWS * qbytes);
-            float *minimums = scales + QUORUM_PACK_ROWS;
+            uint16_t *scales = (uint16_t *)(out + QUORUM_PACK_ROWS * qbytes);
+            uint16_t *minimums = scales + QUORUM_PACK_ROWS;
             for (int r = 0; r < QUORUM_PACK_ROWS; r++) {
                 int64_t row = g * QUORUM_PACK_ROWS + r;
                 if (row >= rows) {
@@ -71,13 +72,8 @@ void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_byte
                     continue;
                 }
                 const uint8_t *block = (const uint8_t *)source + (size_t)row * source_row_bytes + (size_t)k * source_bytes;
-                uint16_t d, m;
-                memcpy(&d, block, 2);
-                scales[r] = quorum_half_to_float(d);
-                if (kind == QUORUM_PACKED_Q4_1) {
-                    memcpy(&m, block + 2, 2);
-                    minimums[r] = quorum_half_to_float(m);
-                }
+                memcpy(&scales[r], block, 2);
+                if (kind == QUORUM_PACKED_Q4_1) memcpy(&minimums[r], block + 2, 2);
                 for (int j = 0; j < dwords; j++) {
                     uint8_t *target = out + (j * QUORUM_PACK_ROWS + r) * 4;
                     for (int t = 0; t < 4; t++) {
@@ -179,9 +175,9 @@ static void multiply_portable(int32_t kind, const uint8_t *packed, int64_t rows,
                             }
                         }
                     }
-                    const float *ws = (const float *)(p + QUORUM_PACK_ROWS * qbytes);
-                    f = fmaf((float)isum, ws[r] * scales[b * blocks + k], f);
-                    if (kind == QUORUM_PACKED_Q4_1) f = fmaf(ws[QUORUM_PACK_ROWS + r], sums[b * blocks + k], f);
+                    const uint16_t *ws = (const uint16_t *)(p + QUORUM_PACK_ROWS * qbytes);
+                    f = fmaf((float)isum, quorum_half_to_float(ws[r]) * scales[b * blocks + k], f);
+                    if (kind == QUORUM_PACKED_Q4_1) f = fmaf(quorum_half_to_float(ws[QUORUM_PACK_ROWS + r]), sums[b * blocks + k], f);
                 }
                 output[b * output_stride + row] = bias ? f + bias[row] : f;
             }
@@ -211,19 +207,20 @@ AVX512 void tile_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int6
     for (int64_t k = 0; k < blocks; k++) {
         const uint8_t *p = group + (size_t)k * block_bytes;
         __m512i w[8];
-        const float *ws;
+        const __m256i *ws;
         if (kind == QUORUM_PACKED_Q8_0) {
-            for (int i = 0; i < 8; i++) w[i] = _mm512_load_si512((const void *)(p + 64 * i));
-            ws = (const float *)(p + 512);
+            for (int i = 0; i < 8; i++) w[i] = _mm512_loadu_si512((const void *)(p + 64 * i));
+            ws = (const __m256i *)(p + 512);
         } else {
             for (int i = 0; i < 4; i++) {
-                __m512i v = _mm512_load_si512((const void *)(p + 64 * i));
+                __m512i v = _mm512_loadu_si512((const void *)(p + 64 * i));
                 w[i] = _mm512_and_si512(v, low_mask);
                 w[4 + i] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low_mask);
             }
-            ws = (const float *)(p + 256);
+            ws = (const __m256i *)(p + 256);
         }
-        const __m512 dw = _mm512_load_ps(ws);
+        const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(ws));
+        const __m512 mw = kind == QUORUM_PACKED_Q4_1 ? _mm512_cvtph_ps(_mm256_loadu_si256(ws + 1)) : _mm512_setzero_ps();
         for (int j = 0; j < nb; j++) {
             const int32_t *a = (const int32_t *)(quants + j * columns + k * 32);
             __m512i acc = _mm512_set1_epi32(-offset * quant_sums[j * blocks + k]);
@@ -231,7 +228,7 @@ AVX512 void tile_avx512(int32_t kind, const uint8_t *group, int64_t blocks, int6
             const __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(scales[j * blocks + k]));
             f[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, f[j]);
             if (kind == QUORUM_PACKED_Q4_1) {
-                f[j] = _mm512_fmadd_ps(_mm512_load_ps(ws + 16), _mm512_set1_ps(sums[j * blocks + k]), f[j]);
+                f[j] = _mm512_fmadd_ps(mw, _mm512_set1_ps(sums[j * blocks + k]), f[j]);
             }
         }
     }
@@ -296,7 +293,7 @@ DEFINE_KIND(multiply_avx512_q8_0, AVX512_TARGET_NAME, group_avx512, QUORUM_TILE,
 
 // MARK: Multiply, AVX2 (no VNNI): the same lanes as two 8-row halves
 
-#define AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+#define AVX2 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline
 
 /// Σ over 4-byte groups of w (unsigned, < 128 or q8 handled by the caller) × a (signed).
 AVX2 __m256i dot4_avx2(__m256i w, __m256i a) {
@@ -315,20 +312,21 @@ AVX2 void half_avx2(int32_t kind, const uint8_t *group, int half, int64_t blocks
     for (int64_t k = 0; k < blocks; k++) {
         const uint8_t *p = group + (size_t)k * block_bytes;
         __m256i w[8];
-        const float *ws;
+        const __m128i *ws;
         if (kind == QUORUM_PACKED_Q8_0) {
             // Back to signed w; Σ w·a = Σ |w| · sign(a, w), and |w| ≤ 128 keeps maddubs' pairs unsaturated.
-            for (int i = 0; i < 8; i++) w[i] = _mm256_xor_si256(_mm256_load_si256((const __m256i *)(p + 64 * i + 32 * half)), bias128);
-            ws = (const float *)(p + 512);
+            for (int i = 0; i < 8; i++) w[i] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 64 * i + 32 * half)), bias128);
+            ws = (const __m128i *)(p + 512);
         } else {
             for (int i = 0; i < 4; i++) {
-                __m256i v = _mm256_load_si256((const __m256i *)(p + 64 * i + 32 * half));
+                __m256i v = _mm256_loadu_si256((const __m256i *)(p + 64 * i + 32 * half));
                 w[i] = _mm256_and_si256(v, low_mask);
                 w[4 + i] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low_mask);
             }
-            ws = (const float *)(p + 256);
+            ws = (const __m128i *)(p + 256);
         }
-        const __m256 dw = _mm256_load_ps(ws + 8 * half);
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(ws + half));
+        const __m256 mw = kind == QUORUM_PACKED_Q4_1 ? _mm256_cvtph_ps(_mm_loadu_si128(ws + 2 + half)) : _mm256_setzero_ps();
         for (int j = 0; j < nb; j++) {
             const int32_t *a = (const int32_t *)(quants + j * columns + k * 32);
             __m256i acc = _mm256_set1_epi32(-offset * quant_sums[j * blocks + k]);
@@ -343,7 +341,7 @@ AVX2 void half_avx2(int32_t kind, const uint8_t *group, int half, int64_t blocks
             const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(scales[j * blocks + k]));
             f[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), scale, f[j]);
             if (kind == QUORUM_PACKED_Q4_1) {
-                f[j] = _mm256_fmadd_ps(_mm256_load_ps(ws + 16 + 8 * half), _mm256_set1_ps(sums[j * blocks + k]), f[j]);
+                f[j] = _mm256_fmadd_ps(mw, _mm256_set1_ps(sums[j * blocks + k]), f[j]);
             }
         }
     }
@@ -368,23 +366,23 @@ AVX2 void group_avx2(int32_t kind, const uint8_t *group, int64_t blocks, int64_t
     }
 }
 
-DEFINE_KIND(multiply_avx2_q4_0, "avx2,fma", group_avx2, 2, QUORUM_PACKED_Q4_0)
-DEFINE_KIND(multiply_avx2_q4_1, "avx2,fma", group_avx2, 2, QUORUM_PACKED_Q4_1)
-DEFINE_KIND(multiply_avx2_q8_0, "avx2,fma", group_avx2, 2, QUORUM_PACKED_Q8_0)
+DEFINE_KIND(multiply_avx2_q4_0, "avx2,fma,f16c", group_avx2, 2, QUORUM_PACKED_Q4_0)
+DEFINE_KIND(multiply_avx2_q4_1, "avx2,fma,f16c", group_avx2, 2, QUORUM_PACKED_Q4_1)
+DEFINE_KIND(multiply_avx2_q8_0, "avx2,fma,f16c", group_avx2, 2, QUORUM_PACKED_Q8_0)
 
 #endif
 
 // MARK: Dispatch
 
 static int32_t best_isa = -1;
-static int32_t chosen_isa = -1;
 
 int32_t quorum_int8_best_instruction_set(void) {
     if (best_isa < 0) {
         int32_t isa = QUORUM_ISA_PORTABLE;
 #if defined(__x86_64__)
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) isa = QUORUM_ISA_AVX2;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+            isa = QUORUM_ISA_AVX2;
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
             isa = QUORUM_ISA_AVX512_VNNI;
@@ -394,20 +392,23 @@ int32_t quorum_int8_best_instruction_set(void) {
     return best_isa;
 }
 
-int32_t quorum_int8_instruction_set(void) {
-    if (chosen_isa < 0) chosen_isa = quorum_int8_best_instruction_set();
-    return chosen_isa;
-}
+int32_t quorum_int8_instruction_set(void) { return quorum_int8_best_instruction_set(); }
 
-void quorum_int8_set_instruction_set(int32_t isa) {
-    int32_t best = quorum_int8_best_instruction_set();
-    chosen_isa = isa < 0 ? 0 : isa > best ? best : isa;
+static int32_t clamp_isa(int32_t isa) {
+    const int32_t best = quorum_int8_best_instruction_set();
+    return isa < 0 ? 0 : isa > best ? best : isa;
 }
 
 void quorum_quantize_rows(const float *input, int64_t input_stride, int64_t rows, int64_t columns,
                           int8_t *quants, float *scales, float *sums, int32_t *quant_sums) {
+    quorum_quantize_rows_isa(quorum_int8_instruction_set(), input, input_stride, rows, columns, quants, scales, sums,
+                             quant_sums);
+}
+
+void quorum_quantize_rows_isa(int32_t isa, const float *input, int64_t input_stride, int64_t rows, int64_t columns,
+                              int8_t *quants, float *scales, float *sums, int32_t *quant_sums) {
     const int64_t blocks = columns / 32;
-    const int32_t isa = quorum_int8_instruction_set();
+    isa = clamp_isa(isa);
     for (int64_t b = 0; b < rows; b++) {
         const float *x = input + b * input_stride;
         int8_t *q = quants + b * columns;
@@ -426,10 +427,18 @@ void quorum_int8_multiply(int32_t kind, const void *packed, int64_t rows, int64_
                           int64_t group_begin, int64_t group_end,
                           const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
                           int64_t batch, float *output, int64_t output_stride, const float *bias) {
+    quorum_int8_multiply_isa(quorum_int8_instruction_set(), kind, packed, rows, columns, group_begin, group_end, quants,
+                             scales, sums, quant_sums, batch, output, output_stride, bias);
+}
+
+void quorum_int8_multiply_isa(int32_t isa, int32_t kind, const void *packed, int64_t rows, int64_t columns,
+                              int64_t group_begin, int64_t group_end,
+                              const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
+                              int64_t batch, float *output, int64_t output_stride, const float *bias) {
     const int64_t blocks = columns / 32;
     const uint8_t *p = (const uint8_t *)packed;
 #if defined(__x86_64__)
-    switch (quorum_int8_instruction_set()) {
+    switch (clamp_isa(isa)) {
     case QUORUM_ISA_AVX512_VNNI:
         switch (kind) {
         case QUORUM_PACKED_Q4_0: multiply_avx512_q4_0(p, rows, blocks, columns, group_begin, group_end, quants, scales, sums, quant_sums, batch, output, output_stride, bias); return;

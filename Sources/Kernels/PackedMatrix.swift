@@ -20,8 +20,8 @@ public enum MatrixPrecision: String, Sendable, CaseIterable {
 }
 
 /// A weight matrix repacked for the int8 kernel (`Sources/CKernels`): rows
-/// interleaved in groups of 16 so one SIMD lane computes one row, scales widened to
-/// f32. Made once when a model loads; about 1.2× the size of the q4_1 data.
+/// interleaved in groups of 16 so one SIMD lane computes one row, f16 scales kept.
+/// Made once when a model loads; the same size as the file's q4_1 / q8_0 blocks.
 ///
 /// `@unchecked Sendable`: the buffer is written in `init` and only read afterwards.
 public final class PackedMatrix: @unchecked Sendable {
@@ -71,13 +71,16 @@ public final class PackedMatrix: @unchecked Sendable {
     /// `output[b × outputStride + r] = Σ_c W[r, c] · A[b, c] (+ bias[r])` for rows
     /// `rows` (whole groups of 16, or ending at the last row) and the first `batch`
     /// rows of `activations`.
+    /// - Parameter instructionSet: the kernel path (tests compare them); nil = the best.
     @inline(__always)
     public func multiply(rows range: Range<Int>, activations a: QuantizedActivations, batch: Int,
-                         output: UnsafeMutablePointer<Float>, outputStride: Int, bias: UnsafePointer<Float>?) {
+                         output: UnsafeMutablePointer<Float>, outputStride: Int, bias: UnsafePointer<Float>?,
+                         instructionSet: Int8InstructionSet? = nil) {
         let groupBegin = range.lowerBound / Self.groupRows
         let groupEnd = (range.upperBound + Self.groupRows - 1) / Self.groupRows
-        quorum_int8_multiply(kind, data, Int64(rows), Int64(columns), Int64(groupBegin), Int64(groupEnd),
-                             a.quants, a.scales, a.sums, a.quantSums, Int64(batch), output, Int64(outputStride), bias)
+        quorum_int8_multiply_isa((instructionSet ?? .best).rawValue, kind, data, Int64(rows), Int64(columns),
+                                 Int64(groupBegin), Int64(groupEnd), a.quants, a.scales, a.sums, a.quantSums,
+                                 Int64(batch), output, Int64(outputStride), bias)
     }
 }
 
@@ -113,9 +116,12 @@ public final class QuantizedActivations: @unchecked Sendable {
     }
 
     /// Quantises `rows` rows of `columns` floats (a multiple of 32), `stride` apart.
-    public func quantize(_ input: UnsafePointer<Float>, stride: Int, rows: Int, columns: Int) {
+    /// - Parameter instructionSet: the kernel path (tests compare them); nil = the best.
+    public func quantize(_ input: UnsafePointer<Float>, stride: Int, rows: Int, columns: Int,
+                         instructionSet: Int8InstructionSet? = nil) {
         prepare(rows: rows, columns: columns)
-        quantizeRows(input, stride: stride, rows: 0..<rows)
+        quorum_quantize_rows_isa((instructionSet ?? .best).rawValue, input, Int64(stride), Int64(rows), Int64(columns),
+                                 quants, scales, sums, quantSums)
     }
 
     /// Sets the shape of the next quantisation (before `quantizeRows` runs on several threads).
@@ -144,15 +150,10 @@ public final class QuantizedActivations: @unchecked Sendable {
     }
 }
 
-/// The int8 kernel's instruction set, for tests that compare its paths.
+/// The int8 kernel's instruction sets, for tests that compare its paths.
 public enum Int8InstructionSet: Int32, Sendable, CaseIterable {
     case portable = 0, avx2 = 1, avx512VNNI = 2
 
-    /// The best this CPU supports.
+    /// The best this CPU supports: the one the engine uses.
     public static var best: Int8InstructionSet { Int8InstructionSet(rawValue: quorum_int8_best_instruction_set()) ?? .portable }
-    /// The one in use.
-    public static var current: Int8InstructionSet {
-        get { Int8InstructionSet(rawValue: quorum_int8_instruction_set()) ?? .portable }
-        set { quorum_int8_set_instruction_set(newValue.rawValue) }
-    }
 }

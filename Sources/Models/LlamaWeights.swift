@@ -37,7 +37,7 @@ public struct LlamaWeights: Sendable {
     public let output: WeightMatrix
 
     /// How the matrices multiply; with `.int8Activations` the q4_0 / q4_1 / q8_0
-    /// matrices are repacked for the int8 kernel (heap copies, about 1.2× their size).
+    /// matrices are repacked for the int8 kernel (heap copies of the same size).
     public let precision: MatrixPrecision
 
     /// - Parameter precision: `.int8Activations` repacks the quantised matrices now.

@@ -18,27 +18,31 @@ struct Int8KernelTests {
         }
     }
 
-    /// Runs `MatrixMultiply` on the int8 path with instruction set `isa`.
+    /// The int8 product of `matrix` and `input` on instruction set `isa`: the engine's
+    /// path (`MatrixMultiply` over a pool) for the best set, the kernel directly for others.
     static func int8Product(_ matrix: WeightMatrix, input: [Float], batch: Int, bias: [Float]?,
                             isa: Int8InstructionSet) -> [Float] {
-        let saved = Int8InstructionSet.current
-        Int8InstructionSet.current = isa
-        defer { Int8InstructionSet.current = saved }
         let rows = matrix.rows, columns = matrix.columns
         let packed = matrix.packedForInt8()
-        let pool = WorkerPool(threadCount: 2)
         let activations = QuantizedActivations(rows: batch, columns: columns)
-        let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: 2 * columns)
-        defer { rowBuffers.deallocate() }
         var output = [Float](repeating: .nan, count: batch * rows)
         output.withUnsafeMutableBufferPointer { out in
             (bias ?? []).withUnsafeBufferPointer { biasPointer in
-                let jobs = [MatrixJob(weight: packed, output: out.baseAddress!, outputStride: rows,
-                                      bias: bias == nil ? nil : biasPointer.baseAddress)]
-                jobs.withUnsafeBufferPointer { jobs in
-                    input.withUnsafeBufferPointer { x in
-                        MatrixMultiply.multiply(jobs, input: x.baseAddress!, inputStride: columns, batch: batch, pool: pool,
-                                                rowBuffers: rowBuffers, rowBufferStride: columns, activations: activations)
+                let biasBase = bias == nil ? nil : biasPointer.baseAddress
+                input.withUnsafeBufferPointer { x in
+                    if isa == .best {
+                        let pool = WorkerPool(threadCount: 2)
+                        let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: 2 * columns)
+                        defer { rowBuffers.deallocate() }
+                        let jobs = [MatrixJob(weight: packed, output: out.baseAddress!, outputStride: rows, bias: biasBase)]
+                        jobs.withUnsafeBufferPointer { jobs in
+                            MatrixMultiply.multiply(jobs, input: x.baseAddress!, inputStride: columns, batch: batch, pool: pool,
+                                                    rowBuffers: rowBuffers, rowBufferStride: columns, activations: activations)
+                        }
+                    } else {
+                        activations.quantize(x.baseAddress!, stride: columns, rows: batch, columns: columns, instructionSet: isa)
+                        packed.packed!.multiply(rows: 0..<rows, activations: activations, batch: batch, output: out.baseAddress!,
+                                                outputStride: rows, bias: biasBase, instructionSet: isa)
                     }
                 }
             }
@@ -50,11 +54,10 @@ struct Int8KernelTests {
         let columns = 96, batch = 3
         let input = Self.activations(batch: batch, columns: columns)
         for isa in Self.instructionSets {
-            let saved = Int8InstructionSet.current
-            Int8InstructionSet.current = isa
             let activations = QuantizedActivations(rows: batch, columns: columns)
-            input.withUnsafeBufferPointer { activations.quantize($0.baseAddress!, stride: columns, rows: batch, columns: columns) }
-            Int8InstructionSet.current = saved
+            input.withUnsafeBufferPointer {
+                activations.quantize($0.baseAddress!, stride: columns, rows: batch, columns: columns, instructionSet: isa)
+            }
             for b in 0..<batch {
                 let fast = activations.row(b)
                 let reference = Int8Reference.quantize(Array(input[b * columns ..< (b + 1) * columns]))

@@ -32,7 +32,7 @@ enum {
 #define QUORUM_PACK_ROWS 16
 
 /// Bytes of one packed (group of 16 rows, block of 32 columns): the quants, then 16
-/// f32 scales, then (q4_1) 16 f32 minimums. A multiple of 64.
+/// f16 scales, then (q4_1) 16 f16 minimums.
 size_t quorum_packed_block_bytes(int32_t kind);
 
 /// Bytes of a whole packed `[rows × columns]` matrix (rows padded to a multiple of 16).
@@ -40,7 +40,7 @@ size_t quorum_packed_size(int32_t kind, int64_t rows, int64_t columns);
 
 /// Repacks groups `[group_begin, group_end)` of a ggml matrix (`rows` rows of
 /// `source_row_bytes` bytes) into `destination` (the start of the whole packed matrix,
-/// `quorum_packed_size` bytes, 64-byte aligned). Padding rows are written as zeros.
+/// `quorum_packed_size` bytes). Padding rows are written as zeros.
 void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_bytes, int64_t rows, int64_t columns,
                         int64_t group_begin, int64_t group_end, void *destination);
 
@@ -60,16 +60,20 @@ void quorum_int8_multiply(int32_t kind, const void *packed, int64_t rows, int64_
                           const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
                           int64_t batch, float *output, int64_t output_stride, const float *bias);
 
-/// The instruction set `quorum_int8_multiply` uses (the best this CPU supports,
-/// unless `quorum_int8_set_instruction_set` chose another).
+/// The instruction set the kernels use: the best this CPU supports.
 int32_t quorum_int8_instruction_set(void);
 
 /// The best instruction set this CPU supports.
 int32_t quorum_int8_best_instruction_set(void);
 
-/// Selects an instruction set (for tests comparing paths); clamped to what the CPU
-/// supports. Not thread-safe with running multiplies.
-void quorum_int8_set_instruction_set(int32_t isa);
+/// `quorum_quantize_rows` and `quorum_int8_multiply` on a given instruction set
+/// (clamped to what the CPU supports), for tests that compare the paths.
+void quorum_quantize_rows_isa(int32_t isa, const float *input, int64_t input_stride, int64_t rows, int64_t columns,
+                              int8_t *quants, float *scales, float *sums, int32_t *quant_sums);
+void quorum_int8_multiply_isa(int32_t isa, int32_t kind, const void *packed, int64_t rows, int64_t columns,
+                              int64_t group_begin, int64_t group_end,
+                              const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
+                              int64_t batch, float *output, int64_t output_stride, const float *bias);
 
 /// Causal attention of one sequence position for the `group` query heads that share
 /// one KV head (grouped-query attention), over `count` cached positions held in KV
