@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "Kernels", dependencies: ["TensorCore", "CKernels"], swiftSettings: commonSettings),
         .target(name: "Tokenizers", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
-        .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels"], swiftSettings: commonSettings),
+        .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels", "CKernels"], swiftSettings: commonSettings),
         .target(name: "Engine", dependencies: ["Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),
 
         // Scaling layer: problems, verdicts and the pieces that consume them.
