@@ -119,7 +119,7 @@ public enum StrategyCurves {
                                                    stored: stored, ks: ks, costs: costs, seed: seed) {
                         curves.append(judged)
                     } else {
-                        notes.append("Strategy \(key): not every stored sample has a judge score yet; run the evaluation again to finish it.")
+                        notes.append("Strategy \(key): no problem has a judge score for every sample yet; run the evaluation again.")
                     }
                 } else if let synthesis = try synthesisCurve(key, runID: runID, store: store, problemIDs: problemIDs, costs: costs) {
                     curves.append(synthesis.curve)
@@ -153,28 +153,35 @@ public enum StrategyCurves {
         for call in try store.strategyCalls(runID: runID, strategy: key) where call.key.budget == 0 {
             calls["\(call.key.problemID)/\(call.key.draw)"] = call
         }
+        // The problems whose every sample has a judge reply (all, once the evaluation is complete).
         var scores: [[Double?]] = []
-        var judgePrompt = 0.0, judgeCompletion = 0.0, judgeSeconds = 0.0
+        var judgedProblems: [Int] = []
+        var judgePrompt = 0.0, judgeCompletion = 0.0, judgeSeconds = 0.0, judged = 0.0
         for (p, problemID) in problemIDs.enumerated() {
-            var row: [Double?] = []
-            for sample in samples[p] {
-                guard let call = calls["\(problemID)/\(sample.sampleIndex)"], let reply = call.completions.first else { return nil }
-                row.append(JudgePrompt.parseScore(reply.text))
-                judgePrompt += Double(reply.promptTokens)
-                judgeCompletion += Double(reply.completionTokens)
-                judgeSeconds += call.seconds
+            let replies = samples[p].map { calls["\(problemID)/\($0.sampleIndex)"] }
+            guard replies.allSatisfy({ $0?.completions.first != nil }) else { continue }
+            judgedProblems.append(p)
+            scores.append(replies.map { JudgePrompt.parseScore($0!.completions[0].text) })
+            for call in replies {
+                judgePrompt += Double(call!.completions[0].promptTokens)
+                judgeCompletion += Double(call!.completions[0].completionTokens)
+                judgeSeconds += call!.seconds
+                judged += 1
             }
-            scores.append(row)
         }
-        let judged = Double(samples.reduce(0) { $0 + $1.count })
+        guard !judgedProblems.isEmpty else { return nil }
         let unscored = scores.reduce(0) { $0 + $1.filter { $0 == nil }.count }
-        let offline = try OfflineEstimator.curve(.bestOfNByScore(name: "judge"), problems: stored, ks: ks, scores: scores, seed: seed)
-        // k judge calls per problem: k times the mean judge call.
-        return curve(key, offline, costs: { k in
-            let scale = Double(k) / judged * Double(problemIDs.count)
+        let offline = try OfflineEstimator.curve(.bestOfNByScore(name: "judge"), problems: judgedProblems.map { stored[$0] }, ks: ks,
+                                                 scores: scores, seed: seed)
+        var name = key
+        if judgedProblems.count < problemIDs.count { name += " (\(judgedProblems.count) of \(problemIDs.count) problems)" }
+        // k judge calls per problem: k times the mean judge call, for every problem.
+        return curve(name, offline, costs: { k in
+            let scale = Double(k) * Double(problemIDs.count) / judged   // k × problems × the mean judge call
             return costs.sampling(k: k).adding(costs.extraCalls(calls: Double(k * problemIDs.count), promptTokens: judgePrompt * scale,
                                                                 completionTokens: judgeCompletion * scale, seconds: judgeSeconds * scale))
-        }, extra: "one judge call per sample (\(unscored) of \(Int(judged)) replies unscored, ranked last)")
+        }, extra: "one judge call per sample (\(unscored) of \(Int(judged)) replies unscored, ranked last)"
+            + (judgedProblems.count < problemIDs.count ? "; accuracy over the \(judgedProblems.count) judged problems, cost scaled to all \(problemIDs.count)" : ""))
     }
 
     /// Self-MoA, Self-MoA-Seq, MoA: the mean over problems and draws of the stored answers'
@@ -186,23 +193,31 @@ public enum StrategyCurves {
         let wanted = Set(problemIDs)
         var notes: [String] = []
         var points: [CurvePoint] = []
-        let byBudget = Dictionary(grouping: outcomes.filter { wanted.contains($0.problemID) }, by: \.budget)
+        let rows = outcomes.filter { wanted.contains($0.problemID) }
+        let byBudget = Dictionary(grouping: rows, by: \.budget)
+        // One problem set for every k: the problems answered at every budget evaluated (all of
+        // them once the evaluation is complete; fewer when it was limited or interrupted).
+        let answered = byBudget.values.map { Set($0.map(\.problemID)) }.reduce(Set(problemIDs)) { $0.intersection($1) }
+        guard !answered.isEmpty else { return nil }
+        let scale = Double(problemIDs.count) / Double(answered.count)
+        var name = key
+        if answered.count < problemIDs.count {
+            name += " (\(answered.count) of \(problemIDs.count) problems)"
+            notes.append("Strategy \(key) was evaluated on \(answered.count) of the run's \(problemIDs.count) problems: its accuracy is over those, "
+                         + "its cost is their mean per problem times \(problemIDs.count).")
+        }
         for (k, rows) in byBudget.sorted(by: { $0.key < $1.key }) {
-            let byProblem = Dictionary(grouping: rows, by: \.problemID)
-            guard byProblem.count == problemIDs.count else {
-                notes.append("Strategy \(key) at k = \(k): answers for \(byProblem.count) of \(problemIDs.count) problems; not shown until all are stored.")
-                continue
-            }
-            // Per problem, the mean over its draws; then the mean over problems.
+            let byProblem = Dictionary(grouping: rows.filter { answered.contains($0.problemID) }, by: \.problemID)
+            // Per problem, the mean over its draws; then the mean over problems (costs: totals scaled to all problems).
             var value = 0.0
             var calls = 0.0, prompt = 0.0, completion = 0.0, seconds = 0.0
             for (_, draws) in byProblem {
                 let d = Double(draws.count)
                 value += Double(draws.filter { $0.outcome == .passed }.count) / d
-                calls += Double(draws.reduce(0) { $0 + $1.modelCalls }) / d
-                prompt += Double(draws.reduce(0) { $0 + $1.promptTokens }) / d
-                completion += Double(draws.reduce(0) { $0 + $1.completionTokens }) / d
-                seconds += draws.reduce(0.0) { $0 + $1.seconds } / d
+                calls += Double(draws.reduce(0) { $0 + $1.modelCalls }) / d * scale
+                prompt += Double(draws.reduce(0) { $0 + $1.promptTokens }) / d * scale
+                completion += Double(draws.reduce(0) { $0 + $1.completionTokens }) / d * scale
+                seconds += draws.reduce(0.0) { $0 + $1.seconds } / d * scale
             }
             // The proposals are stored samples (one call of k); the rest are new calls at their own context.
             let sampling = key.hasPrefix("moa") ? costs.sampling(k: 1) : costs.sampling(k: k)
@@ -213,11 +228,11 @@ public enum StrategyCurves {
             // Tokens and time as recorded; FLOPs split between sampling and the longer aggregation contexts.
             let cost = Cost(promptTokens: Int(prompt.rounded()), completionTokens: Int(completion.rounded()), seconds: seconds,
                             flops: sampling.flops.flatMap { a in extra.flops.map { a + $0 } }, modelCalls: calls)
-            points.append(CurvePoint(k: k, value: value / Double(problemIDs.count), flops: cost.flops, cost: cost))
+            points.append(CurvePoint(k: k, value: value / Double(answered.count), flops: cost.flops, cost: cost))
         }
         guard !points.isEmpty else { return nil }
         let draws = Set(outcomes.map(\.draw)).count
-        return (Curve(name: key, kind: .other, points: points,
+        return (Curve(name: name, kind: .other, points: points,
                       details: "the online strategy on \(draws) random k-subset\(draws == 1 ? "" : "s") of the stored samples per problem and k; new calls recorded in the store"),
                 notes)
     }

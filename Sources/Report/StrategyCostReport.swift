@@ -10,15 +10,7 @@ public enum StrategyCostReport {
         var series: [ChartSeries] = []
         var lowest = Double.infinity, highest = 0.0
         let problems = Double(max(run.problemCount, 1))
-        var otherIndex = 3
-        for curve in run.curves {
-            let color: String
-            switch curve.kind {
-            case .coverage: color = ChartStyle.color(0)
-            case .majority: color = ChartStyle.color(1)
-            case .bestOfN: color = ChartStyle.color(2)
-            case .other: color = ChartStyle.color(otherIndex); otherIndex += 1
-            }
+        for (curve, color) in zip(run.curves, ReportCharts.colors(run.curves)) {
             let points = curve.plottable.compactMap { point -> ChartPoint? in
                 guard let tokens = point.cost?.totalTokens, tokens > 0 else { return nil }
                 let perProblem = Double(tokens) / problems

@@ -61,7 +61,7 @@ struct StrategyEvaluationTests {
     }
 
     static func evaluate(_ specs: [String], store: RunStore, run: String, backend: StrategyBackend,
-                         draws: Int = 1) async throws -> StrategyEvaluationOutcome {
+                         draws: Int = 1, problems: [Problem] = problems) async throws -> StrategyEvaluationOutcome {
         try await StrategyEvaluation(specifications: specs.map { try StrategySpec(parsing: $0) }, draws: draws)
             .run(runID: run, store: store, problems: problems, template: .gsm8kChat, provider: backend, verifier: MathVerifier())
     }
@@ -164,6 +164,20 @@ struct StrategyEvaluationTests {
         #expect(curve.points.allSatisfy { $0.value >= 1.0 / 3 - 1e-12 && $0.value <= 2.0 / 3 + 1e-12 })
         let html = HTMLReport.render(ReportInput(title: "t", generatedAt: Date(), runs: [report]))
         #expect(html.contains("self-moa:2") && html.contains("Accuracy and cost per problem") && html.contains("chart-tokens-1"))
+    }
+
+    @Test func anEvaluationOnSomeProblemsIsShownForThoseWithCostScaledToAll() async throws {
+        let (store, run) = try Self.store()
+        // Only p2 (always right) and only its judge: like `quorum run --limit 1 --strategy ...` on a longer run.
+        _ = try await Self.evaluate(["self-moa:2", "best-of-n:4,score=judge"], store: store, run: run, backend: StrategyBackend(),
+                                    problems: [Self.problems[2]])
+        let report = try RunAnalysis(bootstrapResamples: 50).report(runID: run, store: store)
+        let synthesis = try #require(report.curves.first { $0.name == "self-moa:2 (1 of 3 problems)" })
+        #expect(synthesis.points.map(\.value) == [1, 1])
+        #expect(synthesis.points.allSatisfy { $0.cost?.modelCalls == 6 && $0.cost?.promptTokens == 3 * 150 })
+        let judge = try #require(report.curves.first { $0.name == "best-of-n:4,score=judge (1 of 3 problems)" })
+        #expect(judge.points.allSatisfy { $0.value == 1 && $0.cost?.modelCalls == Double(3 * (1 + $0.k)) })
+        #expect(report.notes.contains { $0.contains("1 of the run's 3 problems") })
     }
 
     @Test func aVersionOneStoreGainsTheStrategyTablesAndKeepsItsSamples() throws {
