@@ -50,13 +50,7 @@ public enum RandomSubset {
     /// same seed and streams give the same subset, whatever else is drawn.
     /// - Parameter streams: what the subset is for (problem, k, draw), mixed into the seed.
     public static func indices(n: Int, k: Int, seed: UInt64, streams: [Int]) -> [Int] {
-        var generator = SplitMix64(seed: seed)
-        var mixed = generator.next()
-        for stream in streams {
-            generator = SplitMix64(seed: mixed ^ UInt64(bitPattern: Int64(stream)))
-            mixed = generator.next()
-        }
-        generator = SplitMix64(seed: mixed)
+        var generator = SplitMix64(seed: seed, streamList: streams)
         var order = Array(0..<n)
         let size = min(max(k, 0), n)
         for position in 0..<size {
