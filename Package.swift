@@ -86,13 +86,13 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "Metrics", "Report", "Datasets", "Verifiers", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "Metrics", "Report", "Datasets", "Verifiers", "Aggregation", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "Datasets", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "Verifiers", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
     ]
 )
