@@ -252,6 +252,9 @@ def bad_requests():
     r = raw.post("/chat/completions", content=b'{"model": "' + b"a" * (2 << 20) + b'"}', headers={"content-type": "application/json"})
     expect(r.status_code == 413, r.status_code)
     messages["body too large"] = error_body(r)["message"]
+    r = raw.get("/embeddings")
+    expect(r.status_code == 404, r.status_code)
+    messages["unknown route"] = error_body(r)["message"]
     return messages
 
 
@@ -272,7 +275,7 @@ def overload():
     statuses, headers = [], []
 
     def one():
-        r = httpx.post(args.base_url + "/chat/completions", timeout=120, json={
+        r = httpx.post(args.base_url + "/chat/completions", timeout=120, headers={"Authorization": f"Bearer {args.api_key}"}, json={
             "model": MODEL, "messages": USER, "max_tokens": 64, "temperature": 0.7, "seed": 1, "stop": ["NEVER"]})
         statuses.append(r.status_code)
         if r.status_code == 429:

@@ -74,7 +74,11 @@ struct ServeCommand: AsyncParsableCommand {
         let file = try GGUFFile(path: url.path)
         let contextLength = try file.int("\(file.architecture ?? "llama").context_length")
         let fileName = url.lastPathComponent
-        let name = ModelCatalog.named(model)?.name ?? (fileName as NSString).deletingPathExtension
+        // A catalog model keeps its catalog name, also when given by its path in the cache.
+        let cache = ModelCache()
+        let catalogName = ModelCatalog.named(model)?.name
+            ?? ModelCatalog.all.first { cache.path(for: $0).standardizedFileURL == url.standardizedFileURL }?.name
+        let name = catalogName ?? (fileName as NSString).deletingPathExtension
         let provider = try EmbeddedCompletionProvider(path: url.path, modelName: name, threadCount: threads, maxSamples: maxN)
         let served = ServedModel(provider: provider, name: name, aliases: [fileName], contextLength: contextLength) {
             await provider.promptTokens(for: $0).count

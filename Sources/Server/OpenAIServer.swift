@@ -42,6 +42,7 @@ public struct OpenAIServer: Sendable {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: OpenAIErrorMiddleware())
         router.get("/health") { _, _ in await health() }
         let document = OpenAPIDocument.json(
             modelNames: [model.name] + model.aliases, maxN: configuration.maxN,

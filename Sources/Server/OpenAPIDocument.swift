@@ -49,7 +49,7 @@ enum OpenAPIDocument {
                     "description": "A chat completion, or with stream: true a stream of chat.completion.chunk events ending with data: [DONE].",
                     "content": {
                       "application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
-                      "text/event-stream": {"schema": {"type": "string"}}
+                      "text/event-stream": {"schema": {"$ref": "#/components/schemas/ServerSentEvent"}}
                     }
                   },
                   \(errors)
@@ -65,7 +65,7 @@ enum OpenAPIDocument {
                     "description": "A text completion, or with stream: true a stream of text_completion events ending with data: [DONE].",
                     "content": {
                       "application/json": {"schema": {"$ref": "#/components/schemas/Completion"}},
-                      "text/event-stream": {"schema": {"type": "string"}}
+                      "text/event-stream": {"schema": {"$ref": "#/components/schemas/ServerSentEvent"}}
                     }
                   },
                   \(errors)
@@ -85,6 +85,12 @@ enum OpenAPIDocument {
               "Error": {"description": "What was wrong with the request, or what failed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "schemas": {
+              "ServerSentEvent": {
+                "description": "One event of a stream: data is a chunk as JSON, or [DONE] at the end.",
+                "type": "object",
+                "required": ["data"],
+                "properties": {"data": {"type": "string"}, "event": {"type": "string"}}
+              },
               "Error": {
                 "type": "object",
                 "required": ["error"],
