@@ -1,36 +1,27 @@
 import ScalingCore
 import Tokenizers
 
-/// Token-by-token streaming for the server: the same batch as `complete`, with each
-/// sample's safe text (stop strings held back) passed on as the engine reports it.
+/// Token-by-token streaming for the server: the same samples as `complete`, with each
+/// sample's safe text (stop strings held back) passed on as the engine reports it, and
+/// per-token log-probabilities when asked for.
 extension EmbeddedCompletionProvider: StreamingCompletionProvider {
     public func complete(_ request: CompletionRequest,
                          onDelta: @escaping @Sendable (CompletionDelta) -> Void) async throws -> [DetailedCompletion] {
-        let tokens = promptTokens(for: request.prompt)
-        let options = GenerationOptions(request.parameters)
-        let wantsLogprobs = request.parameters.logprobs != nil
-        var results: [DetailedCompletion] = []
-        var start = 0
-        while start < request.seeds.count {
-            let seeds = Array(request.seeds[start ..< min(start + engine.maxSamples, request.seeds.count)])
-            let offset = start
-            let output = try engine.generate(promptTokens: tokens, parameters: options, seeds: seeds,
-                                             reportLogprobs: wantsLogprobs) { event in
-                if !event.text.isEmpty { onDelta(CompletionDelta(sampleIndex: offset + event.sampleIndex, text: event.text)) }
-            }
-            let seconds = (output.timings.promptSeconds + output.timings.decodeSeconds) / Double(seeds.count)
-            for sample in output.samples {
-                let completion = Completion(
-                    text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
-                    promptTokens: output.promptTokenCount, completionTokens: sample.tokens.count, seconds: seconds,
-                    logprobSum: wantsLogprobs ? sample.logprobs.reduce(0) { $0 + $1.chosen.logprob } : nil)
-                results.append(DetailedCompletion(
-                    completion: completion,
-                    tokenLogprobs: wantsLogprobs ? tokenLogprobs(sample, limit: request.parameters.logprobs ?? 0) : nil))
-            }
-            start += seeds.count
+        let started = ContinuousClock.now
+        let samples = try await samples(for: request) { event in
+            if !event.text.isEmpty { onDelta(CompletionDelta(sampleIndex: event.sampleIndex, text: event.text)) }
         }
-        return results
+        let elapsed = ContinuousClock.now - started
+        let seconds = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(max(1, samples.count))
+        let top = request.parameters.logprobs
+        return samples.map { sample, promptTokenCount in
+            DetailedCompletion(
+                completion: Completion(
+                    text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
+                    promptTokens: promptTokenCount, completionTokens: sample.tokens.count, seconds: seconds,
+                    logprobSum: top == nil ? nil : sample.logprobs.reduce(0) { $0 + $1.chosen.logprob }),
+                tokenLogprobs: top.map { tokenLogprobs(sample, limit: $0) })
+        }
     }
 
     /// The sample's visible tokens (a final end-of-generation token left out) with their alternatives.
