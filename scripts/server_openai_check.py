@@ -221,6 +221,11 @@ def strategy_by_request_field_streamed():
     expect(final and final["evidence"]["kind"] == "bestOfN", final)
     chosen = final["evidence"]["bestOfN"]
     expect(content == chosen["samples"][chosen["chosen"]]["text"], "streamed answer is not the chosen sample")
+    # quorum.progress false: the same stream without progress chunks.
+    quiet = list(client.chat.completions.create(model=MODEL, messages=QUESTION, max_tokens=8, seed=2, stream=True,
+                                                extra_body={"quorum": {"strategy": "self-consistency:2", "progress": False}}))
+    expect(not any(((c.model_extra or {}).get("quorum") or {}).get("progress") for c in quiet), "progress chunks despite progress: false")
+    expect(any(((c.model_extra or {}).get("quorum") or {}).get("evidence") for c in quiet), "no evidence in the quiet stream")
     return {"progress_events": len(progress), "vote_after_last": progress[-1]["vote"]}
 
 

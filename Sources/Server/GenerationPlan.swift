@@ -9,6 +9,8 @@ struct GenerationPlan: Sendable {
     /// One per choice (`n` of them); the strategy's first seed when a strategy runs.
     var seeds: [UInt64]
     var strategy: StrategySpec?
+    /// Stream the strategy's progress (`quorum.progress`, default true).
+    var strategyProgress: Bool
     var stream: Bool
     var includeUsage: Bool
     /// Alternatives per token when log-probabilities were asked for; nil for none.
@@ -134,8 +136,8 @@ struct RequestPlanner: Sendable {
         let first = seed.map { UInt64(bitPattern: $0) } ?? UInt64.random(in: 0 ... UInt64.max)
         return GenerationPlan(
             prompt: prompt, parameters: parameters, seeds: (0..<n).map { first &+ UInt64($0) }, strategy: strategy,
-            stream: stream ?? false, includeUsage: streamOptions?.includeUsage ?? false, logprobs: logprobs,
-            requestedModel: requestedModel, echoPrompt: echo)
+            strategyProgress: quorum?.progress ?? true, stream: stream ?? false,
+            includeUsage: streamOptions?.includeUsage ?? false, logprobs: logprobs, requestedModel: requestedModel, echoPrompt: echo)
     }
 
     /// The strategy from `STRATEGY@MODEL` or `quorum.strategy` (both may be given only if they agree).

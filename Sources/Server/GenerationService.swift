@@ -96,7 +96,7 @@ struct GenerationService: Sendable {
         }
         let grouping = spec.options["group"].flatMap(AnswerGrouping.init(rawValue:)) ?? .math
         var provider = model.provider
-        if plan.stream {
+        if plan.stream, plan.strategyProgress {
             provider = MonitoredProvider(underlying: provider, monitor: StrategyMonitor(grouping: grouping) { onUpdate(.progress($0)) })
         }
         let countTokens = model.countTokens
