@@ -297,8 +297,24 @@ def overload():
     return sorted(statuses)
 
 
+def timeout():
+    # Run against a server started with --timeout 1: a long generation ends in 504 (whole
+    # response) or an error event (stream), with OpenAI's error body, and the server keeps serving.
+    long = dict(model=MODEL, messages=USER, max_tokens=400, temperature=0.7, seed=1, stop=["NEVER"])
+    message = expect_api_error(openai.InternalServerError, 504, lambda: client.chat.completions.create(**long), code="timeout")
+    try:
+        for _ in client.chat.completions.create(stream=True, **long):
+            pass
+        raise AssertionError("the stream ended without an error event")
+    except openai.APIError as error:
+        expect("did not finish" in str(error), f"stream error {error}")
+    health = httpx.get(args.base_url.removesuffix("/v1") + "/health", timeout=30)
+    expect(health.status_code == 200, health.status_code)
+    return message
+
+
 selected = [name for name in args.only.split(",") if name]
-functions = {f.__name__: f for f in checks + [overload]}
+functions = {f.__name__: f for f in checks + [overload, timeout]}
 to_run = [functions[name] for name in selected] if selected else checks
 failed = 0
 for function in to_run:

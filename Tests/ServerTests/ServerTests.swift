@@ -49,6 +49,13 @@ struct ServerTests {
         #expect(log.contains("API key required") && !log.contains(key), "the server's output shows the key: \(log)")
     }
 
+    @Test func aRequestOverTheTimeoutGets504OrAnErrorEventAndTheServerGoesOn() throws {
+        let server = try ServerProcess(["--timeout", "1"])
+        defer { server.stop() }
+        let lines = try runChecks(server, arguments: ["--only", "timeout"])
+        #expect(lines.count == 1 && lines.allSatisfy { $0["ok"] as? Bool == true })
+    }
+
     @Test func schemathesisFindsNoServerErrorsFromTheOpenAPIDocument() throws {
         try PythonTools.require()
         // Small limits so each generated request generates a few tokens at most.
