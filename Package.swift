@@ -33,11 +33,12 @@ let package = Package(
         .library(name: "Quorum", targets: [
             "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
-            "Report", "Aggregation",
+            "Report", "Aggregation", "OpenAIAPI", "Server",
         ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Engine layer: tensors, files, kernels.
@@ -65,6 +66,16 @@ let package = Package(
         .target(name: "Report", swiftSettings: commonSettings),
         .target(name: "Aggregation", dependencies: ["ScalingCore", "Verifiers", "Metrics"], swiftSettings: commonSettings),
 
+        // The OpenAI API: wire types (Foundation and ScalingCore.JSONValue only), and `quorum serve` on Hummingbird.
+        .target(name: "OpenAIAPI", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .target(
+            name: "Server",
+            dependencies: [
+                "OpenAIAPI", "ScalingCore", "Aggregation",
+                .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            ],
+            swiftSettings: commonSettings),
+
         // Shared by the test targets: fixture paths, the default model, shared data.
         .target(name: "TestSupport", dependencies: ["ModelHub"], swiftSettings: commonSettings),
 
@@ -74,6 +85,7 @@ let package = Package(
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
                 "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report", "Aggregation",
+                "OpenAIAPI", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -94,5 +106,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "Verifiers", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "OpenAIAPI", "Engine", "ModelHub", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

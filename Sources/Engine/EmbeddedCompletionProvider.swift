@@ -11,8 +11,8 @@ import Tokenizers
 /// while it runs.
 public actor EmbeddedCompletionProvider: CompletionProvider {
     public nonisolated let modelName: String
-    private let engine: InferenceEngine
-    private let tokenizer: Tokenizer
+    let engine: InferenceEngine
+    let tokenizer: Tokenizer
 
     /// - Parameters:
     ///   - path: a GGUF file with a tokenizer.
@@ -36,24 +36,35 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
     }
 
     public func complete(_ request: CompletionRequest) async throws -> [Completion] {
+        try await complete(request, onDelta: { _ in }).map(\.completion)
+    }
+
+    /// The engine's samples for `request`, in seed order, each with its prompt's token
+    /// count: what `complete` (and the streaming conformance) turns into completions.
+    /// Requests wider than the engine's batch run in slices of `maxSamples` seeds.
+    ///
+    /// - Parameter onEvent: called after each token of each sample; `sampleIndex` counts
+    ///   over the whole request (seed order).
+    func samples(for request: CompletionRequest, onEvent: (@Sendable (GenerationEvent) -> Void)? = nil)
+        async throws -> [(sample: GeneratedSample, promptTokenCount: Int)] {
         let tokens = promptTokens(for: request.prompt)
         let options = GenerationOptions(request.parameters)
         let wantsLogprobs = request.parameters.logprobs != nil
-        var completions: [Completion] = []
-        // Requests wider than the engine's batch run in slices of `maxSamples` seeds.
+        var samples: [(sample: GeneratedSample, promptTokenCount: Int)] = []
         var start = 0
         while start < request.seeds.count {
             let seeds = Array(request.seeds[start ..< min(start + engine.maxSamples, request.seeds.count)])
-            let output = try engine.generate(promptTokens: tokens, parameters: options, seeds: seeds, reportLogprobs: wantsLogprobs)
-            let seconds = (output.timings.promptSeconds + output.timings.decodeSeconds) / Double(seeds.count)
-            for sample in output.samples {
-                completions.append(Completion(
-                    text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
-                    promptTokens: output.promptTokenCount, completionTokens: sample.tokens.count, seconds: seconds,
-                    logprobSum: wantsLogprobs ? sample.logprobs.reduce(0) { $0 + $1.chosen.logprob } : nil))
+            let offset = start
+            let relay = onEvent.map { onEvent in
+                { (event: GenerationEvent) in
+                    onEvent(GenerationEvent(sampleIndex: offset + event.sampleIndex, token: event.token, text: event.text))
+                }
             }
+            let output = try engine.generate(promptTokens: tokens, parameters: options, seeds: seeds,
+                                             reportLogprobs: wantsLogprobs, onEvent: relay)
+            samples += output.samples.map { ($0, output.promptTokenCount) }
             start += seeds.count
         }
-        return completions
+        return samples
     }
 }
