@@ -3,24 +3,28 @@ import ScalingCore
 import Tokenizers
 
 /// The embedded engine as a `CompletionProvider`: renders the prompt with the model's
-/// chat template, then samples all of a request's seeds as one batch (one prefill,
-/// shared prompt pages, batched decode).
+/// chat template, then samples all of a request's seeds as one shared-prompt batch
+/// (one prefill, shared prompt pages) on a `GenerationScheduler`, so concurrent
+/// `complete` calls share decode steps (continuous batching across prompts).
 ///
-/// An actor, so requests take turns on the one engine; a request runs synchronously
-/// inside the actor (a decode step never suspends), occupying one cooperative thread
-/// while it runs.
+/// Each completion's `seconds` is the engine time attributed to that sample
+/// (`GeneratedSample.computeSeconds`): its share of the forward passes it took part in
+/// plus its share of the prompt's prefill. Summed over a run's samples it gives the
+/// engine's busy time, however many requests were in flight.
 public actor EmbeddedCompletionProvider: CompletionProvider {
     public nonisolated let modelName: String
-    private let engine: InferenceEngine
+    private let scheduler: GenerationScheduler
     private let tokenizer: Tokenizer
 
     /// - Parameters:
     ///   - path: a GGUF file with a tokenizer.
-    ///   - maxSamples: the most seeds one request may carry.
+    ///   - threadCount: engine worker threads; default all processors.
+    ///   - maxSamples: samples decoding at once over all requests (the decode batch
+    ///     width); a request with more seeds runs in slices of this size.
     public init(path: String, modelName: String? = nil, threadCount: Int? = nil, maxSamples: Int = 64) throws(EngineError) {
-        let engine = try InferenceEngine(path: path, threadCount: threadCount, maxSamples: maxSamples)
-        self.engine = engine
-        tokenizer = engine.tokenizer!   // init(path:) always loads one
+        let scheduler = try GenerationScheduler(path: path, threadCount: threadCount, maxSamples: maxSamples)
+        self.scheduler = scheduler
+        tokenizer = scheduler.tokenizer!   // init(path:) always loads one
         self.modelName = modelName ?? String(path.split(separator: "/").last ?? Substring(path))
     }
 
@@ -39,21 +43,30 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
         let tokens = promptTokens(for: request.prompt)
         let options = GenerationOptions(request.parameters)
         let wantsLogprobs = request.parameters.logprobs != nil
-        var completions: [Completion] = []
-        // Requests wider than the engine's batch run in slices of `maxSamples` seeds.
-        var start = 0
-        while start < request.seeds.count {
-            let seeds = Array(request.seeds[start ..< min(start + engine.maxSamples, request.seeds.count)])
-            let output = try engine.generate(promptTokens: tokens, parameters: options, seeds: seeds, reportLogprobs: wantsLogprobs)
-            let seconds = (output.timings.promptSeconds + output.timings.decodeSeconds) / Double(seeds.count)
-            for sample in output.samples {
-                completions.append(Completion(
-                    text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
-                    promptTokens: output.promptTokenCount, completionTokens: sample.tokens.count, seconds: seconds,
-                    logprobSum: wantsLogprobs ? sample.logprobs.reduce(0) { $0 + $1.chosen.logprob } : nil))
-            }
-            start += seeds.count
+        // Requests wider than the decode batch run in slices of `maxSamples` seeds, all
+        // submitted at once (the scheduler starts each as rows free up).
+        let width = scheduler.maxSamples
+        let slices = stride(from: 0, to: request.seeds.count, by: width).map {
+            GenerationRequest(promptTokens: tokens, parameters: options,
+                              seeds: Array(request.seeds[$0 ..< min($0 + width, request.seeds.count)]),
+                              reportLogprobs: wantsLogprobs)
         }
-        return completions
+        let scheduler = self.scheduler
+        let outputs = try await withThrowingTaskGroup(of: (Int, GenerationOutput).self) { group in
+            for (index, slice) in slices.enumerated() {
+                group.addTask { (index, try await scheduler.generate(slice)) }
+            }
+            var outputs = [GenerationOutput?](repeating: nil, count: slices.count)
+            for try await (index, output) in group { outputs[index] = output }
+            return outputs.map { $0! }
+        }
+        return outputs.flatMap { output in
+            output.samples.map { sample in
+                Completion(text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
+                           promptTokens: output.promptTokenCount, completionTokens: sample.tokens.count,
+                           seconds: sample.computeSeconds,
+                           logprobSum: wantsLogprobs ? sample.logprobs.reduce(0) { $0 + $1.chosen.logprob } : nil)
+            }
+        }
     }
 }
