@@ -216,13 +216,13 @@ final class GenerationBatch {
                 if choose(request, i, logits.row(row)) { finishSample(request, i) }
             case .promptEnd(let request):
                 request.firstLogits = Array(logits.row(row))
-                request.timings.promptSeconds = seconds(clock.now - request.admittedAt)
+                request.timings.promptSeconds = (clock.now - request.admittedAt).inSeconds
             }
         }
 
         // Attribute the step's wall time to its rows, evenly (a row costs about the same
         // in every matrix product; attention differs a little with length).
-        let share = seconds(clock.now - stepStart) / Double(rows.count)
+        let share = (clock.now - stepStart).inSeconds / Double(rows.count)
         for owner in owners.prefix(decodeRowCount) {
             if case .sample(let request, let i) = owner { request.samples[i].computeSeconds += share }
         }
@@ -358,7 +358,7 @@ final class GenerationBatch {
     private func output(of request: ActiveRequest) -> GenerationOutput {
         var timings = request.timings
         if let start = request.decodeStart, let end = request.lastTokenAt {
-            timings.decodeSeconds = seconds(end - start)
+            timings.decodeSeconds = (end - start).inSeconds
         }
         timings.generatedTokenCount = request.samples.reduce(0) { $0 + $1.tokens.count }
         var samples = request.samples
@@ -368,9 +368,11 @@ final class GenerationBatch {
         return GenerationOutput(samples: samples, promptTokenCount: request.request.promptTokens.count, timings: timings)
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 /// The state of one admitted request. A class so the step loop can update it in place.

@@ -235,7 +235,7 @@ private final class SchedulerQueue: @unchecked Sendable {
                 pending.removeFirst()
                 admitted.insert(head.id)
                 batch.admit(head.request, id: head.id, onEvent: head.onEvent)
-                admittedNow.append((head, seconds(now - head.submitted)))
+                admittedNow.append((head, (now - head.submitted).inSeconds))
             }
             condition.unlock()
 
@@ -249,7 +249,7 @@ private final class SchedulerQueue: @unchecked Sendable {
             let start = clock.now
             let before = batch.counters
             let finished = batch.step()
-            let stepSeconds = seconds(clock.now - start)
+            let stepSeconds = (clock.now - start).inSeconds
             condition.withLock {
                 if batch.counters.rows > before.rows {
                     counts.steps += 1
@@ -273,9 +273,5 @@ private final class SchedulerQueue: @unchecked Sendable {
                 })
             }
         }
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }

@@ -210,8 +210,7 @@ extension SamplingBenchmark {
         let stepsBefore = engine.batch.counters.decodeSteps
         var outputs: [GenerationOutput] = []
         for result in engine.generate(requests) { outputs.append(try result.get()) }
-        let wall = clock.now - start
-        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
+        let wallSeconds = (clock.now - start).inSeconds
         var timings = GenerationTimings()
         timings.promptTokenCount = outputs.reduce(0) { $0 + $1.promptTokenCount }
         timings.generatedTokenCount = outputs.reduce(0) { $0 + $1.timings.generatedTokenCount }

@@ -92,6 +92,10 @@ struct GenerationSchedulerTests {
         let statistics = scheduler.statistics
         #expect(statistics.decodeRows == samples.reduce(0) { $0 + max(0, $1.tokens.count - 1) })
         #expect(statistics.queued == 0)
+        // Requests shared steps: one after another they would need at least, each, a prefill
+        // step plus one step per token of its longest sample after the first.
+        let oneAfterAnother = outputs.reduce(0) { $0 + 1 + ($1.samples.map(\.tokens.count).max() ?? 1) - 1 }
+        #expect(statistics.steps < oneAfterAnother, "\(statistics.steps) steps; \(oneAfterAnother) one request at a time")
     }
 
     @Test func severalPromptsInOneEngineCallEqualEachSampleAlone() throws {
@@ -148,7 +152,7 @@ struct GenerationSchedulerTests {
         let outcomes = await withTaskGroup(of: Result<GenerationOutput, EngineError>.self) { group in
             for _ in 0..<12 {
                 group.addTask {
-                    do { return .success(try await scheduler.generate(request)) } catch { return .failure(error) }
+                    do throws(EngineError) { return .success(try await scheduler.generate(request)) } catch { return .failure(error) }
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
