@@ -196,7 +196,7 @@ final class GenerationBatch {
                 request.prefilled = end
             }
         } catch {
-            return failAll(.model(error))
+            return finished + failAll(.model(error))
         }
         guard !rows.isEmpty else { return finished }
 
@@ -210,15 +210,17 @@ final class GenerationBatch {
         counters.decodeRows += decodeRowCount
         if decodeRowCount > 0 { counters.decodeSteps += 1 }
         for request in requests where !request.decoding.isEmpty { request.timings.decodeSteps += 1 }
+        var draws: [Draw] = []
         for (row, owner) in owners.enumerated() {
             switch owner {
             case .sample(let request, let i):
-                if choose(request, i, logits.row(row)) { finishSample(request, i) }
+                draws.append(Draw(request: request, sample: i, logits: logits.row(row)))
             case .promptEnd(let request):
                 request.firstLogits = Array(logits.row(row))
                 request.timings.promptSeconds = (clock.now - request.admittedAt).inSeconds
             }
         }
+        drawAndAccept(draws)
 
         // Attribute the step's wall time to its rows, evenly (a row costs about the same
         // in every matrix product; attention differs a little with length).
@@ -257,6 +259,7 @@ final class GenerationBatch {
             if request.decodeStart == nil { request.decodeStart = clock.now }
             let logits = request.firstLogits!
             if request.nextToFork == request.samples.count { request.firstLogits = nil }
+            var draws: [Draw] = []
             for (offset, child) in children.enumerated() {
                 let i = first + offset
                 request.sequences[i] = child
@@ -266,19 +269,63 @@ final class GenerationBatch {
                     continue
                 }
                 request.decoding.append(i)
-                let done = logits.withUnsafeBufferPointer { choose(request, i, $0) }
-                if done { finishSample(request, i) }
+                draws.append(Draw(request: request, sample: i, logits: UnsafeBufferPointer(start: nil, count: 0)))
+            }
+            logits.withUnsafeBufferPointer { buffer in
+                for k in draws.indices { draws[k].logits = buffer }
+                drawAndAccept(draws)
             }
         }
     }
 
-    /// Draws sample i's next token; true when the sample is finished.
-    private func choose(_ request: ActiveRequest, _ i: Int, _ logits: UnsafeBufferPointer<Float>) -> Bool {
-        let parameters = request.request.parameters
-        let token = request.samplers[i].sample(logits: logits, history: request.histories[i][...])
-        if request.request.reportLogprobs {
-            request.samples[i].logprobs.append(Sampler.logprobs(logits: logits, chosen: token, top: parameters.topLogprobs))
+    /// One sample's next token to draw from `logits` (valid for the draw's duration).
+    private struct Draw {
+        let request: ActiveRequest
+        let sample: Int
+        var logits: UnsafeBufferPointer<Float>
+    }
+
+    /// Draws the next token of every sample in `draws` in parallel on the engine's
+    /// worker pool (each draw reads only its logits and its sample's history and
+    /// advances only its own sampler, so the tokens do not depend on the split), then
+    /// records them in order and retires the samples that finished.
+    ///
+    /// Why parallel: a draw makes a few passes over the vocabulary (softmax, log-softmax
+    /// for logprobs), about a millisecond for 49k tokens; 64 of them one after another
+    /// would leave the pool's other threads idle for a good part of each step.
+    private func drawAndAccept(_ draws: [Draw]) {
+        guard !draws.isEmpty else { return }
+        var samplers = draws.map { $0.request.samplers[$0.sample] }
+        var tokens = [Int](repeating: 0, count: draws.count)
+        var logprobs = [PositionLogprobs?](repeating: nil, count: draws.count)
+        samplers.withUnsafeMutableBufferPointer { samplers in
+            tokens.withUnsafeMutableBufferPointer { tokens in
+                logprobs.withUnsafeMutableBufferPointer { logprobs in
+                    scratch.pool.run(taskCount: draws.count) { k, _ in
+                        let draw = draws[k]
+                        let history = draw.request.histories[draw.sample][...]
+                        tokens[k] = samplers[k].sample(logits: draw.logits, history: history)
+                        if draw.request.request.reportLogprobs {
+                            logprobs[k] = Sampler.logprobs(logits: draw.logits, chosen: tokens[k],
+                                                           top: draw.request.request.parameters.topLogprobs)
+                        }
+                    }
+                }
+            }
         }
+        for (k, draw) in draws.enumerated() {
+            draw.request.samplers[draw.sample] = samplers[k]
+            if accept(draw.request, draw.sample, token: tokens[k], logprobs: logprobs[k]) {
+                finishSample(draw.request, draw.sample)
+            }
+        }
+    }
+
+    /// Records sample i's drawn token: stop tokens and strings, length, the streamed
+    /// text. True when the sample is finished.
+    private func accept(_ request: ActiveRequest, _ i: Int, token: Int, logprobs: PositionLogprobs?) -> Bool {
+        let parameters = request.request.parameters
+        if let logprobs { request.samples[i].logprobs.append(logprobs) }
         request.samples[i].tokens.append(token)
         request.histories[i].append(token)
         var finished = false
