@@ -13,8 +13,8 @@ import Tokenizers
 /// engine's busy time, however many requests were in flight.
 public actor EmbeddedCompletionProvider: CompletionProvider {
     public nonisolated let modelName: String
-    private let scheduler: GenerationScheduler
-    private let tokenizer: Tokenizer
+    let scheduler: GenerationScheduler
+    let tokenizer: Tokenizer
 
     /// - Parameters:
     ///   - path: a GGUF file with a tokenizer.
@@ -40,33 +40,47 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
     }
 
     public func complete(_ request: CompletionRequest) async throws -> [Completion] {
+        let wantsLogprobs = request.parameters.logprobs != nil
+        return try await samples(for: request).map { sample, promptTokenCount in
+            Completion(text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
+                       promptTokens: promptTokenCount, completionTokens: sample.tokens.count,
+                       seconds: sample.computeSeconds,
+                       logprobSum: wantsLogprobs ? sample.logprobs.reduce(0) { $0 + $1.chosen.logprob } : nil)
+        }
+    }
+
+    /// The engine's samples for `request`, in seed order, each with its prompt's token
+    /// count: what `complete` (and a streaming front end) turns into completions.
+    ///
+    /// Requests wider than the decode batch run in slices of `maxSamples` seeds, all
+    /// submitted at once (the scheduler starts each as rows free up).
+    ///
+    /// - Parameter onEvent: called on the engine thread after each token of each sample;
+    ///   `sampleIndex` counts over the whole request (seed order).
+    func samples(for request: CompletionRequest, onEvent: (@Sendable (GenerationEvent) -> Void)? = nil)
+        async throws -> [(sample: GeneratedSample, promptTokenCount: Int)] {
         let tokens = promptTokens(for: request.prompt)
         let options = GenerationOptions(request.parameters)
         let wantsLogprobs = request.parameters.logprobs != nil
-        // Requests wider than the decode batch run in slices of `maxSamples` seeds, all
-        // submitted at once (the scheduler starts each as rows free up).
         let width = scheduler.maxSamples
-        let slices = stride(from: 0, to: request.seeds.count, by: width).map {
-            GenerationRequest(promptTokens: tokens, parameters: options,
-                              seeds: Array(request.seeds[$0 ..< min($0 + width, request.seeds.count)]),
-                              reportLogprobs: wantsLogprobs)
-        }
+        let starts = Array(stride(from: 0, to: request.seeds.count, by: width))
         let scheduler = self.scheduler
         let outputs = try await withThrowingTaskGroup(of: (Int, GenerationOutput).self) { group in
-            for (index, slice) in slices.enumerated() {
-                group.addTask { (index, try await scheduler.generate(slice)) }
+            for (index, start) in starts.enumerated() {
+                let slice = GenerationRequest(promptTokens: tokens, parameters: options,
+                                              seeds: Array(request.seeds[start ..< min(start + width, request.seeds.count)]),
+                                              reportLogprobs: wantsLogprobs)
+                let relay = onEvent.map { onEvent in
+                    { @Sendable (event: GenerationEvent) in
+                        onEvent(GenerationEvent(sampleIndex: start + event.sampleIndex, token: event.token, text: event.text))
+                    }
+                }
+                group.addTask { (index, try await scheduler.generate(slice, onEvent: relay)) }
             }
-            var outputs = [GenerationOutput?](repeating: nil, count: slices.count)
+            var outputs = [GenerationOutput?](repeating: nil, count: starts.count)
             for try await (index, output) in group { outputs[index] = output }
             return outputs.map { $0! }
         }
-        return outputs.flatMap { output in
-            output.samples.map { sample in
-                Completion(text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
-                           promptTokens: output.promptTokenCount, completionTokens: sample.tokens.count,
-                           seconds: sample.computeSeconds,
-                           logprobSum: wantsLogprobs ? sample.logprobs.reduce(0) { $0 + $1.chosen.logprob } : nil)
-            }
-        }
+        return outputs.flatMap { output in output.samples.map { ($0, output.promptTokenCount) } }
     }
 }
