@@ -13,10 +13,10 @@ import Tokenizers
 /// so every run does the same work and runs at different N are comparable. The
 /// tokenizer is still used to build the prompt from ordinary text.
 ///
-/// With `promptCount` P > 1, each run instead sends P distinct prompts of N samples
+/// With `promptCount` Q > 1, each run instead sends Q distinct prompts of N samples
 /// each to one engine at once (`InferenceEngine.generate(_ requests:)`, the batching
 /// core `GenerationScheduler` runs): they prefill in chunks beside each other's decode
-/// rows and decode together, P × N samples per step. That is the dataset-run workload,
+/// rows and decode together, Q × N samples per step. That is the dataset-run workload,
 /// where continuous batching across prompts keeps the batch full.
 ///
 /// It is a benchmark, never a timed test: nothing here asserts a speed.
@@ -30,7 +30,7 @@ public struct SamplingBenchmark: Sendable {
         public var generatedTokenCount: Int
         /// The N values (samples per prompt), in the order they run.
         public var sampleCounts: [Int]
-        /// Distinct prompts per run, sent together (P); 1 = one shared prompt.
+        /// Distinct prompts per run, sent together (Q); 1 = one shared prompt.
         public var promptCount: Int
         /// Runs per N; figures are reported as median and min–max over them.
         public var repeats: Int
@@ -106,7 +106,7 @@ public struct SamplingBenchmark: Sendable {
     /// A prompt of exactly `count` tokens: the tokens of a fixed English paragraph,
     /// repeated as often as needed and cut; without a tokenizer, ids cycling through
     /// `256..<min(vocabularySize, 1256)` (ordinary tokens in byte-level vocabularies).
-    /// Prompt `variant` k > 0 starts k × 7 tokens into the cycle, so P variants are P
+    /// Prompt `variant` k > 0 starts k × 7 tokens into the cycle, so Q variants are Q
     /// distinct prompts of the same length.
     public static func syntheticPrompt(tokenizer: Tokenizer?, vocabularySize: Int, count: Int, variant: Int = 0) -> [Int] {
         let paragraph = """
@@ -156,7 +156,7 @@ public struct SamplingBenchmark: Sendable {
         let peakResettable = ProcessStatistics.resetPeak()
         var runs: [BenchmarkRun] = []
         for n in configuration.sampleCounts {
-            // One engine per N, sized for P × N samples, as a server configured for them
+            // One engine per N, sized for Q × N samples, as a server configured for them
             // would be. Without a tokenizer the engine stops only at maxTokens (see the type's comment).
             let width = promptCount * n
             let pagesSlack = 2 * 16
@@ -165,7 +165,7 @@ public struct SamplingBenchmark: Sendable {
             let engine = InferenceEngine(model: model, tokenizer: nil, threadCount: configuration.threadCount,
                                          maxSamples: width, maxTotalPositions: positions,
                                          maxPrefillingRequests: promptCount)
-            // Warm-up: touches the weights and the scratch buffers for P × N rows once.
+            // Warm-up: touches the weights and the scratch buffers for Q × N rows once.
             var warmUp = options
             warmUp.maxTokens = 2
             _ = try engine.generate(promptTokens: Array(prompts[0].prefix(16)), parameters: warmUp, count: width)
@@ -197,7 +197,7 @@ public struct SamplingBenchmark: Sendable {
 extension SamplingBenchmark {
     /// Runs `requests` together and returns their combined timings: prompt tokens and
     /// new tokens over all of them; prefill = until the last prompt finished prefilling
-    /// (earlier prompts' decode overlaps it when P > 1); decode = from then to the end;
+    /// (earlier prompts' decode overlaps it when Q > 1); decode = from then to the end;
     /// decode steps = forward passes with decode rows. One request gives its own timings.
     static func measure(engine: InferenceEngine, requests: [GenerationRequest]) throws(EngineError) -> GenerationTimings {
         if requests.count == 1 {
@@ -221,18 +221,18 @@ extension SamplingBenchmark {
     }
 }
 
-/// One timed generation run at one N (P prompts × N samples when `promptCount` > 1).
+/// One timed generation run at one N (Q prompts × N samples when `promptCount` > 1).
 public struct BenchmarkRun: Sendable, Codable, Equatable {
     /// Samples per prompt (N).
     public let sampleCount: Int
-    /// Distinct prompts sent together (P).
+    /// Distinct prompts sent together (Q).
     public let promptCount: Int
     public let repeatIndex: Int
-    /// Prompt tokens over all P prompts.
+    /// Prompt tokens over all Q prompts.
     public let promptTokens: Int
     /// Prefill wall time, the fork of the prompt's KV pages into N sequences included.
     public let promptSeconds: Double
-    /// New tokens over all samples (P × N × gen-tokens when generation ran its full length).
+    /// New tokens over all samples (Q × N × gen-tokens when generation ran its full length).
     public let generatedTokens: Int
     /// From the end of prefill to the last token.
     public let decodeSeconds: Double
@@ -247,7 +247,7 @@ public struct BenchmarkRun: Sendable, Codable, Equatable {
     public let prefillTokensPerSecond: Double
     /// New tokens per second over all samples.
     public let decodeTokensPerSecond: Double
-    /// New tokens per second each sample saw (`decodeTokensPerSecond / (P × N)`).
+    /// New tokens per second each sample saw (`decodeTokensPerSecond / (Q × N)`).
     public let perSequenceTokensPerSecond: Double
     /// VmHWM after the run: the process's peak resident set in bytes, weights included
     /// (per run when the peak could be reset, else since the process started).
@@ -389,12 +389,12 @@ public struct BenchmarkReport: Sendable, Codable, Equatable {
         summaries = order.compactMap { n in BenchmarkSummary(runs: runs.filter { $0.sampleCount == n }) }
     }
 
-    /// An aligned plain-text table: one row per N (`P × N` with several prompts), each
+    /// An aligned plain-text table: one row per N (`prompts × N` with several prompts), each
     /// figure as `median (min–max)`.
     public func table() -> String {
         let peakHeader = peakIsPerRun ? "peak RSS MB (per run)" : "peak RSS MB (process)"
         let prompts = configuration.promptCount
-        var rows = [[prompts > 1 ? "P × N" : "N", "prefill tok/s", "decode tok/s (all)", "per-seq tok/s", "cores used", peakHeader, "KV MB", "new tokens"]]
+        var rows = [[prompts > 1 ? "prompts × N" : "N", "prefill tok/s", "decode tok/s (all)", "per-seq tok/s", "cores used", peakHeader, "KV MB", "new tokens"]]
         for summary in summaries {
             rows.append([
                 prompts > 1 ? "\(prompts) × \(summary.sampleCount)" : String(summary.sampleCount),

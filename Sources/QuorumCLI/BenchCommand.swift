@@ -20,7 +20,7 @@ struct SampleBenchCommand: ParsableCommand {
             For each N, a synthetic prompt of exactly --prompt-tokens tokens is prefilled once \
             and N samples of exactly --gen-tokens new tokens are decoded together (end-of-turn \
             tokens do not stop them). Each N runs --repeat times after a warm-up; the table shows \
-            the median and the min–max range. With --prompts P, each run sends P distinct prompts \
+            the median and the min–max range. With --prompts Q, each run sends Q distinct prompts \
             of N samples each at once, batched together (continuous batching across prompts, as in a \
             dataset run). Progress goes to stderr. docs/BENCHMARKS.md explains the figures and how \
             to compare them with llama.cpp.
@@ -38,7 +38,7 @@ struct SampleBenchCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Sample counts N (per prompt), comma-separated.")
     var n: String = "1,4,16,64,256"
 
-    @Option(help: "Distinct prompts P sent together per run, each with N samples (P × N decode together).")
+    @Option(help: "Distinct prompts Q sent together per run, each with N samples (Q × N decode together).")
     var prompts: Int = 1
 
     @Option(help: "Runs per N (median and range are reported).")
@@ -83,7 +83,7 @@ struct SampleBenchCommand: ParsableCommand {
                    + "\(config.generatedTokenCount) new tokens per sample, N = \(config.sampleCounts.map(String.init).joined(separator: ",")), "
                    + "\(config.repeats) run(s) each, \(config.threadCount.map(String.init) ?? "all") thread(s)")
         let report = try benchmark.run { run in
-            printError((run.promptCount > 1 ? "  P=\(run.promptCount)" : " ")
+            printError((run.promptCount > 1 ? "  prompts=\(run.promptCount)" : " ")
                        + String(format: " N=%d run %d: prefill %.0f tok/s, decode %.1f tok/s (%d tokens in %.2f s), %.2f cores used",
                               run.sampleCount, run.repeatIndex + 1, run.prefillTokensPerSecond,
                               run.decodeTokensPerSecond, run.generatedTokens, run.decodeSeconds, run.coresUsed))
