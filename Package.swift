@@ -43,9 +43,13 @@ let package = Package(
         // Engine layer: tensors, files, kernels.
         .target(name: "TensorCore", swiftSettings: commonSettings),
         .target(name: "GGUF", dependencies: ["TensorCore"], swiftSettings: commonSettings),
-        .target(name: "Kernels", dependencies: ["TensorCore"], swiftSettings: commonSettings),
+        // The int8 matrix kernels are C: they need per-function instruction sets
+        // (AVX-512 VNNI chosen at run time) that Swift cannot express (docs/ARCHITECTURE.md).
+        // No contraction: the kernels fix their float operation order for determinism.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Kernels", dependencies: ["TensorCore", "CKernels"], swiftSettings: commonSettings),
         .target(name: "Tokenizers", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
-        .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels"], swiftSettings: commonSettings),
+        .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels", "CKernels"], swiftSettings: commonSettings),
         .target(name: "Engine", dependencies: ["Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),
 
         // Scaling layer: problems, verdicts and the pieces that consume them.
@@ -82,13 +86,13 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "Metrics", "Report", "Datasets", "Verifiers", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "Metrics", "Report", "Datasets", "Verifiers", "Aggregation", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "Datasets", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "Verifiers", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

@@ -8,6 +8,8 @@ code with the Swift engine: the tests compare the two.
     pip install gguf==0.19.0 tokenizers==0.23.3   # numpy 2.x
     python3 scripts/reference_forward.py [path/to/SmolLM2-135M-Instruct.Q4_1.gguf]
 
+    python3 scripts/reference_forward.py --only smollm-int8 [model]   # one output only
+
 Outputs (committed, under Tests/Fixtures/forward/):
   smollm2_goldens.json   for 5 prompts on SmolLM2-135M-Instruct Q4_1: prompt token ids,
                          all 49,152 last-position logits (float32, base64 little-endian),
@@ -17,6 +19,10 @@ Outputs (committed, under Tests/Fixtures/forward/):
                          (qwen2), linear rope scaling + untied F16 output head (mistral),
                          and Q4_1 / Q8_0 matrices (llama); written with gguf-py's writer.
   tiny_goldens.json      their last-position logits and 8 greedy tokens per prompt.
+  smollm2_int8_goldens.json
+                         the same 5 prompts with every matrix input (the activations) quantised
+                         per 32-value block to int8 as the engine's int8 path does (ggml q8_1:
+                         d = max|x| / 127, q = round-half-even(x / d), x' = q * d), weights exact.
 
 Conventions checked against llama.cpp (read, not copied):
   - RoPE: llama and mistral use ggml's "normal" mode, rotating adjacent pairs
@@ -37,8 +43,17 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "forward")
 
 
+def quantize_blocks(x):
+    """Per 32-value block int8 quantisation of an activation vector, returned dequantised."""
+    b = x.reshape(-1, 32)
+    d = np.abs(b).max(axis=1, keepdims=True) / 127.0
+    inverse = np.divide(1.0, d, out=np.zeros_like(d), where=d != 0)
+    return (np.rint(b * inverse) * d).reshape(-1)
+
+
 class Model:
-    def __init__(self, path):
+    def __init__(self, path, int8_activations=False):
+        self.int8 = int8_activations
         r = gguf.GGUFReader(path)
         f = lambda k: r.fields[k].contents() if k in r.fields else None
         self.arch = f("general.architecture")
@@ -77,6 +92,10 @@ class Model:
             y[:, 1::2] = a * s + b * c
         return y
 
+    def mm(self, w, x):
+        """Matrix product; with int8 activations the input is quantised first."""
+        return w @ (quantize_blocks(x) if self.int8 else x)
+
     def norm(self, x, w):
         return x / np.sqrt(np.mean(x * x) + self.eps) * w
 
@@ -88,9 +107,9 @@ class Model:
         for l in range(self.layers):
             p = f"blk.{l}."
             h = self.norm(x, w[p + "attn_norm.weight"])
-            q = w[p + "attn_q.weight"] @ h + w.get(p + "attn_q.bias", 0)
-            k = w[p + "attn_k.weight"] @ h + w.get(p + "attn_k.bias", 0)
-            v = w[p + "attn_v.weight"] @ h + w.get(p + "attn_v.bias", 0)
+            q = self.mm(w[p + "attn_q.weight"], h) + w.get(p + "attn_q.bias", 0)
+            k = self.mm(w[p + "attn_k.weight"], h) + w.get(p + "attn_k.bias", 0)
+            v = self.mm(w[p + "attn_v.weight"], h) + w.get(p + "attn_v.bias", 0)
             q = self.rope(q.reshape(self.heads, hd), pos)
             k = self.rope(k.reshape(self.kv_heads, hd), pos)
             cache[l][0].append(k)
@@ -104,13 +123,13 @@ class Model:
                 s = np.exp(s - s.max())
                 s /= s.sum()
                 att[head * hd : (head + 1) * hd] = s @ V[:, kvh, :]
-            x = x + w[p + "attn_output.weight"] @ att
+            x = x + self.mm(w[p + "attn_output.weight"], att)
             h = self.norm(x, w[p + "ffn_norm.weight"])
-            gate = w[p + "ffn_gate.weight"] @ h
-            up = w[p + "ffn_up.weight"] @ h
-            x = x + w[p + "ffn_down.weight"] @ (gate / (1 + np.exp(-gate)) * up)
+            gate = self.mm(w[p + "ffn_gate.weight"], h)
+            up = self.mm(w[p + "ffn_up.weight"], h)
+            x = x + self.mm(w[p + "ffn_down.weight"], gate / (1 + np.exp(-gate)) * up)
         x = self.norm(x, w["output_norm.weight"])
-        return self.out @ x
+        return self.mm(self.out, x)
 
     def run(self, prompt, greedy_count):
         cache = [([], []) for _ in range(self.layers)]
@@ -168,10 +187,12 @@ PROMPTS = {
 }
 
 
-def smollm_goldens(path):
-    model = Model(path)
+def smollm_goldens(path, int8_activations=False):
+    model = Model(path, int8_activations)
     tok = smollm_tokenizer(path)
-    out = {"generator": "scripts/reference_forward.py (gguf 0.19.0, numpy float64)",
+    generator = "scripts/reference_forward.py (gguf 0.19.0, numpy float64"
+    generator += ", int8-quantised activations)" if int8_activations else ")"
+    out = {"generator": generator,
            "model": os.path.basename(path), "modelSHA256": sha256(path),
            "logitEncoding": "float32 little-endian, base64", "cases": []}
     for name, text in PROMPTS.items():
@@ -180,7 +201,8 @@ def smollm_goldens(path):
         print(name, len(ids), "tokens; greedy:", repr(tok.decode(greedy)), flush=True)
         out["cases"].append({"name": name, "text": text, "promptTokens": ids,
                              "logits": b64(last), "greedyTokens": greedy})
-    with open(os.path.join(OUT, "smollm2_goldens.json"), "w") as f:
+    name = "smollm2_int8_goldens.json" if int8_activations else "smollm2_goldens.json"
+    with open(os.path.join(OUT, name), "w") as f:
         json.dump(out, f, indent=1)
 
 
@@ -263,7 +285,15 @@ def tiny_goldens():
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    tiny_goldens()
-    model_path = sys.argv[1] if len(sys.argv) > 1 else os.path.expanduser(
+    args = sys.argv[1:]
+    only = None
+    if args[:1] == ["--only"]:
+        only, args = args[1], args[2:]
+    model_path = args[0] if args else os.path.expanduser(
         "~/.cache/quorum/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-    smollm_goldens(model_path)
+    if only in (None, "tiny"):
+        tiny_goldens()
+    if only in (None, "smollm"):
+        smollm_goldens(model_path)
+    if only in (None, "smollm-int8"):
+        smollm_goldens(model_path, int8_activations=True)

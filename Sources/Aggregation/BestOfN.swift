@@ -31,6 +31,27 @@ public struct BestOfN: Strategy {
 
     public var specification: String { "best-of-n:\(samples),score=\(scorer.rawValue)" }
 
+    /// By log-probability or verifier: computable from stored samples. By judge: needs judge calls.
+    public var offlineSelection: OfflineSelection? {
+        switch scorer {
+        case .logprob: .bestOfNByLogprob
+        case .verifier: .bestOfNByVerifier
+        case .judge: nil
+        }
+    }
+
+    public var sampleCount: Int? { samples }
+
+    /// The judge's sampling: greedy, `judgeMaxTokens` tokens, no log-probabilities, from the
+    /// aggregator parameters (else the proposal parameters). Online and offline judge alike.
+    public func judgeParameters(_ context: StrategyContext) -> SamplingParameters {
+        var judgeParameters = context.aggregatorParameters ?? context.parameters
+        judgeParameters.temperature = 0
+        judgeParameters.maxTokens = judgeMaxTokens
+        judgeParameters.logprobs = nil
+        return judgeParameters
+    }
+
     public static let rule = "highest score wins; equal scores go to the earliest sample; unscored samples rank last"
 
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
@@ -55,10 +76,7 @@ public struct BestOfN: Strategy {
             }
             chosen = Self.best(evidenceSamples.map(\.score))
         case .judge:
-            var judgeParameters = context.aggregatorParameters ?? context.parameters
-            judgeParameters.temperature = 0
-            judgeParameters.maxTokens = judgeMaxTokens
-            judgeParameters.logprobs = nil
+            let judgeParameters = judgeParameters(context)
             for i in completions.indices {
                 let judgePrompt = JudgePrompt.prompt(question: prompt, response: completions[i].text)
                 let reply = try await ledger.sample(context.provider, judgePrompt, judgeParameters, count: 1,

@@ -70,6 +70,12 @@ public struct MajorityVote: Strategy {
         return "\(name):\(samples)" + (grouping.map { ",group=\($0.rawValue)" } ?? "")
     }
 
+    public var offlineSelection: OfflineSelection? {
+        weighting == .count ? .majorityVote(grouping: grouping) : .weightedVote(grouping: grouping)
+    }
+
+    public var sampleCount: Int? { samples }
+
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
         var ledger = CallLedger(seed: context.seed)
         var parameters = context.parameters

@@ -156,6 +156,8 @@ public struct SelfMixtureOfAgents: Strategy {
 
     public var specification: String { "self-moa:\(samples)" }
 
+    public var sampleCount: Int? { samples }
+
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
         var synthesizer = Synthesizer(context: context, strategy: "self-moa")
         let proposals = try await synthesizer.propose(context.provider, prompt, count: samples, step: "proposals")
@@ -188,6 +190,8 @@ public struct SequentialSelfMixtureOfAgents: Strategy {
     }
 
     public var specification: String { "self-moa-seq:\(samples),window=\(window),repeats=\(synthesisRepeats)" }
+
+    public var sampleCount: Int? { samples }
 
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
         var synthesizer = Synthesizer(context: context, strategy: "self-moa-seq")

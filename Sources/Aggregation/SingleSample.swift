@@ -6,6 +6,10 @@ public struct SingleSample: Strategy {
 
     public var specification: String { "single" }
 
+    public var offlineSelection: OfflineSelection? { .single }
+
+    public var sampleCount: Int? { 1 }
+
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
         var ledger = CallLedger(seed: context.seed)
         let completion = try await ledger.sample(context.provider, prompt, context.parameters, count: 1, step: "sampling")[0]

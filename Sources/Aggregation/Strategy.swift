@@ -3,14 +3,29 @@ import ScalingCore
 /// A way to spend model calls on one request: sample several answers and pick or
 /// synthesise one (majority vote, best-of-N, Mixture-of-Agents).
 ///
-/// This is the online half of a strategy: it answers one prompt by calling the
-/// providers in its `StrategyContext`, and reports what it spent and the evidence
-/// behind its choice. Strategies reach models only through `CompletionProvider`.
+/// A strategy has two halves. The online half, `answer`, answers one prompt by calling the
+/// providers in its `StrategyContext`, and reports what it spent and the evidence behind
+/// its choice. The offline half, `offlineSelection`, says how the same choice is made among
+/// k samples already stored in a run, so `OfflineEstimator` can estimate accuracy at every
+/// budget k without new calls; it is nil for strategies that need model calls beyond the
+/// samples (an LLM judge, Mixture-of-Agents), which `StrategyEvaluation` (Experiments)
+/// evaluates over a run by making and recording those calls. Strategies reach models only
+/// through `CompletionProvider`.
 public protocol Strategy: Sendable {
     /// The spec that builds this strategy again (`self-consistency:16,group=math`).
     var specification: String { get }
     /// Answers `prompt`, spending calls on `context`'s providers.
     func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult
+    /// How this strategy picks among stored samples without new calls; nil when it needs
+    /// model calls of its own. Defaults to nil.
+    var offlineSelection: OfflineSelection? { get }
+    /// The sample count n the online strategy draws (nil when it has none, e.g. `moa`).
+    var sampleCount: Int? { get }
+}
+
+extension Strategy {
+    public var offlineSelection: OfflineSelection? { nil }
+    public var sampleCount: Int? { nil }
 }
 
 /// Counts the tokens a prompt occupies in a model's context, and how large that context is.

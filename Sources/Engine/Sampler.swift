@@ -66,6 +66,22 @@ public struct Sampler: Sendable {
     /// The candidates and probabilities the draw would use: penalties, truncation,
     /// temperature applied. For greedy parameters, the single best token with probability 1.
     public func finalDistribution(logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int>) -> (candidates: TokenCandidates, probabilities: [Double]) {
+        let p = parameters
+        let penalized = p.penaltyWindow > 0 && (p.repetitionPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0)
+        if !penalized && logits.count > 0 {
+            // Without penalties the first stage can read the logits in place instead of
+            // copying the vocabulary (49k tokens per sample per step): the same result.
+            if p.temperature == 0 {
+                var best = 0
+                for i in 0..<logits.count where logits[i] > logits[best] { best = i }
+                return (TokenCandidates(tokens: [best], logits: [logits[best]], isSortedDescending: true), [1])
+            }
+            if p.topK > 0 && p.topK < logits.count {
+                var candidates = TokenCandidates(topK: p.topK, of: logits)
+                for stage in stages.dropFirst() { stage.apply(to: &candidates) }
+                return (candidates, candidates.probabilities())
+            }
+        }
         var candidates = TokenCandidates(logits: logits)
         Self.penalize(&candidates, history: history, parameters: parameters)
         if parameters.temperature == 0 {

@@ -126,10 +126,10 @@ public struct SamplingBenchmark: Sendable {
 
     /// KV-cache memory the engine holds at the end of decode, computed (the engine does
     /// not expose its cache): the shared prompt once, then each sample's own positions,
-    /// in 32-bit floats (keys and values, every layer), times `promptCount` prompts.
+    /// in the cache's f16 (keys and values, every layer), times `promptCount` prompts.
     public static func kvCacheBytes(configuration model: LlamaConfiguration, promptTokens: Int,
                                     generatedTokens: Int, sampleCount: Int, promptCount: Int = 1) -> Int {
-        let bytesPerPosition = model.layerCount * 2 * model.kvHeadCount * model.headDimension * MemoryLayout<Float>.size
+        let bytesPerPosition = PagedKVCache.bytesPerPosition(layerCount: model.layerCount, kvWidth: model.kvWidth)
         // The last sampled token of a sample is never fed back, so it has no KV entry.
         return bytesPerPosition * promptCount * (promptTokens + sampleCount * max(0, generatedTokens - 1))
     }

@@ -20,9 +20,8 @@ public struct TopKStage: SamplingStage {
         if !candidates.isSortedDescending {
             // Select before sorting: the k-th largest logit bounds the survivors, so
             // only about k of the 50k candidates get sorted.
-            var heap = MinHeap(capacity: k)
-            for i in 0..<candidates.count { heap.offer(candidates.logits[i]) }
-            candidates.keepSorted(atLeast: heap.minimum)
+            let threshold = candidates.logits.withUnsafeBufferPointer { TokenCandidates.kthLargest(k, of: $0) }
+            candidates.keepSorted(atLeast: threshold)
         }
         candidates.tokens.removeSubrange(k...)
         candidates.logits.removeSubrange(k...)

@@ -28,6 +28,52 @@ public struct TokenCandidates: Sendable, Equatable {
         isSortedDescending = false
     }
 
+    /// The `k` highest logits of a vocabulary, sorted (ties by lower token id): the same
+    /// candidates as `TokenCandidates(logits:)` followed by `TopKStage(k: k)`, without
+    /// copying the whole vocabulary (0 < k < logits.count).
+    public init(topK k: Int, of logits: UnsafeBufferPointer<Float>) {
+        precondition(k > 0 && k < logits.count)
+        let threshold = Self.kthLargest(k, of: logits)
+        tokens = []
+        self.logits = []
+        tokens.reserveCapacity(k + 8)
+        self.logits.reserveCapacity(k + 8)
+        for i in 0..<logits.count where logits[i] >= threshold {
+            tokens.append(i)
+            self.logits.append(logits[i])
+        }
+        isSortedDescending = false
+        sortDescending()
+        tokens.removeSubrange(k...)
+        self.logits.removeSubrange(k...)
+    }
+
+    /// The k-th largest value (a bounded min-heap of the k largest; values that cannot
+    /// enter it are skipped with one comparison).
+    static func kthLargest(_ k: Int, of values: UnsafeBufferPointer<Float>) -> Float {
+        var heap = MinHeap(capacity: k)
+        for i in 0..<min(k, values.count) { heap.offer(values[i]) }
+        var minimum = heap.minimum
+        var i = min(k, values.count)
+        // Most values cannot enter the heap: test 16 at a time and skip those groups.
+        let raw = UnsafeRawPointer(values.baseAddress!)
+        while i + 16 <= values.count {
+            let group = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            if any(group .> SIMD16(repeating: minimum)) {
+                for j in i..<i + 16 where values[j] > minimum {
+                    heap.offer(values[j])
+                    minimum = heap.minimum
+                }
+            }
+            i += 16
+        }
+        for j in i..<values.count where values[j] > minimum {
+            heap.offer(values[j])
+            minimum = heap.minimum
+        }
+        return heap.minimum
+    }
+
     public var count: Int { tokens.count }
 
     /// The largest logit.

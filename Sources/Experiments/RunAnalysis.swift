@@ -52,8 +52,8 @@ public struct RunAnalysis: Sendable {
         // Coverage.
         let counts = samples.map { SampleCounts(samples: $0.count, correct: $0.filter(\.verdict.isCorrect).count) }
         let coverage = try PassAtK.curve(counts, ks: ks)
-        let flopsAtK = flopsPerK(samples: samples, ks: ks)
-        var curves = [try curve("coverage (pass@k)", .coverage, coverage, bootstrap: bootstrap, flops: flopsAtK)]
+        let costs = StrategyCostModel(samples: samples, shape: modelShape)
+        var curves = [try curve("coverage (pass@k)", .coverage, coverage, bootstrap: bootstrap, costs: costs)]
 
         // Selection: majority vote over equivalent answers; best-of-N by mean log-probability.
         let outcomes = samples.map { problemSamples in
@@ -69,13 +69,19 @@ public struct RunAnalysis: Sendable {
             majority = try VoteEstimator.curve(outcomes, method: .majorityVote, ks: ks, estimation: .monteCarlo())
             notes.append("maj@k is a Monte Carlo estimate (100 subsets per k): \(error)")
         }
-        curves.append(try curve("majority vote (maj@k)", .majority, majority, bootstrap: bootstrap, flops: flopsAtK))
+        curves.append(try curve("majority vote (maj@k)", .majority, majority, bootstrap: bootstrap, costs: costs))
         if outcomes.allSatisfy({ $0.allSatisfy { $0.score != nil } }) {
             let best = try VoteEstimator.curve(outcomes, method: .bestOfN, ks: ks, estimation: .exact)
-            curves.append(try curve("best-of-N by mean log-probability", .bestOfN, best, bootstrap: bootstrap, flops: flopsAtK))
+            curves.append(try curve("best-of-N by mean log-probability", .bestOfN, best, bootstrap: bootstrap, costs: costs))
         } else {
             notes.append("No best-of-N curve: the backend reported no log-probabilities for some samples.")
         }
+
+        // Strategies evaluated on the run (`quorum run --strategy`), each point with its cost.
+        let strategies = try StrategyCurves.curves(runID: runID, store: store, problemIDs: problemIDs, samples: samples,
+                                                   verifier: configuration.verifier, costs: costs, seed: configuration.seed)
+        curves += strategies.curves
+        notes += strategies.notes
 
         // The scaling law, fitted where coverage is neither 0 nor 1 everywhere.
         var fit: ScalingFit?
@@ -93,7 +99,7 @@ public struct RunAnalysis: Sendable {
         let completionTokens = samples.reduce(0) { $0 + $1.reduce(0) { $0 + $1.completion.completionTokens } }
         let seconds = samples.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1.completion.seconds } }
         let cost = Cost(promptTokens: promptTokens, completionTokens: completionTokens, seconds: seconds,
-                        flops: flopsAtK?[n], dollars: price.map { $0.dollars(promptTokens: promptTokens * n, completionTokens: completionTokens) })
+                        flops: costs.sampling(k: n).flops, dollars: price.map { $0.dollars(promptTokens: promptTokens * n, completionTokens: completionTokens) })
         let solveRates = try PassAtK.solveRates(counts)
         let c = configuration
         return RunReport(
@@ -108,31 +114,13 @@ public struct RunAnalysis: Sendable {
     }
 
     private func curve(_ name: String, _ kind: CurveKind, _ metric: MetricCurve, bootstrap: Bootstrap,
-                       flops: [Int: Double]?) throws -> Curve {
+                       costs: StrategyCostModel) throws -> Curve {
         let intervals = try bootstrap.intervals(metric)
         return Curve(name: name, kind: kind, points: metric.ks.indices.map { i in
-            CurvePoint(k: metric.ks[i], value: metric.mean[i], lower: intervals[i].lower, upper: intervals[i].upper,
-                       flops: flops?[metric.ks[i]])
+            let cost = costs.sampling(k: metric.ks[i])
+            return CurvePoint(k: metric.ks[i], value: metric.mean[i], lower: intervals[i].lower, upper: intervals[i].upper,
+                              flops: cost.flops, cost: cost)
         })
-    }
-
-    /// FLOPs spent to reach budget k: each problem's prompt once, plus k samples of its
-    /// mean completion length (METHODS.md §1(a)6); the context length in the attention
-    /// term is the mean prompt + completion length.
-    private func flopsPerK(samples: [[SampleRecord]], ks: [Int]) -> [Int: Double]? {
-        guard let shape = modelShape else { return nil }
-        let tokens = samples.flatMap { $0.map { $0.completion.promptTokens + $0.completion.completionTokens } }
-        let context = tokens.isEmpty ? 1 : tokens.reduce(0, +) / tokens.count
-        let model = CostModel(shape: shape, contextLength: context)
-        var out: [Int: Double] = [:]
-        for k in ks + [samples.map(\.count).min() ?? 0] {
-            out[k] = model.cost(samples.map { s in
-                let meanDecoded = Double(s.reduce(0) { $0 + $1.completion.completionTokens }) / Double(max(s.count, 1))
-                return ProblemUsage(promptTokens: s.first?.completion.promptTokens ?? 0, completions: k,
-                                    decodedTokens: Int((meanDecoded * Double(k)).rounded()))
-            }).flops
-        }
-        return out
     }
 
     /// Groups a problem's answers into classes of equivalent answers, as the online vote

@@ -23,7 +23,8 @@ public struct MatrixJob: @unchecked Sendable {
 /// B sequences cost one pass over the weights (matrix-matrix), not B passes.
 public enum MatrixMultiply {
     /// Rows of one matrix handled by one pool task: 16 made threads contend on the
-    /// task counter (two threads decoded slower than one); 64 scales.
+    /// task counter (two threads decoded slower than one); 64 scales. A multiple of
+    /// `PackedMatrix.groupRows`, so int8 tasks cover whole packed groups.
     public static let rowsPerTask = 64
 
     /// Runs a group of products that share one input (Q, K, V; or gate and up) as
@@ -34,9 +35,15 @@ public enum MatrixMultiply {
     ///   - input: `[batch × inputStride]` floats; row b's first `columns` are used.
     ///   - rowBuffers: one buffer of at least `rowBufferFloats(columns:)` floats per pool
     ///     thread, for decoded weight rows.
+    ///   - activations: scratch for the int8 path: when given, jobs whose weight has a
+    ///     `packed` form multiply the input quantised per block to int8 (the input is
+    ///     quantised once for the group); nil runs every job in float32.
     public static func multiply(_ jobs: UnsafeBufferPointer<MatrixJob>, input: UnsafePointer<Float>,
                                 inputStride: Int, batch: Int, pool: WorkerPool,
-                                rowBuffers: UnsafeMutablePointer<Float>, rowBufferStride: Int) {
+                                rowBuffers: UnsafeMutablePointer<Float>, rowBufferStride: Int,
+                                activations: QuantizedActivations? = nil) {
+        let quantized = activations.flatMap { a in jobs.contains { $0.weight.packed != nil } ? a : nil }
+        if let quantized { quantize(input, stride: inputStride, batch: batch, columns: jobs[0].weight.columns, into: quantized, pool: pool) }
         var taskCount = 0
         for job in jobs { taskCount += (job.weight.rows + rowsPerTask - 1) / rowsPerTask }
         pool.run(taskCount: taskCount) { task, worker in
@@ -52,8 +59,25 @@ public enum MatrixMultiply {
             let job = jobs[jobIndex]
             let start = remaining * rowsPerTask
             let end = min(start + rowsPerTask, job.weight.rows)
-            multiplyRows(job, rows: start..<end, input: input, inputStride: inputStride, batch: batch,
-                         rowBuffer: rowBuffers + worker * rowBufferStride)
+            if let quantized, let packed = job.weight.packed {
+                packed.multiply(rows: start..<end, activations: quantized, batch: batch, output: job.output,
+                                outputStride: job.outputStride, bias: job.bias)
+            } else {
+                multiplyRows(job, rows: start..<end, input: input, inputStride: inputStride, batch: batch,
+                             rowBuffer: rowBuffers + worker * rowBufferStride)
+            }
+        }
+    }
+
+    /// Quantises the batch's input rows for the int8 path, on the pool for large batches.
+    static func quantize(_ input: UnsafePointer<Float>, stride: Int, batch: Int, columns: Int,
+                         into activations: QuantizedActivations, pool: WorkerPool) {
+        activations.prepare(rows: batch, columns: columns)
+        let rowsPerTask = 16
+        let tasks = (batch + rowsPerTask - 1) / rowsPerTask
+        pool.run(taskCount: tasks) { task, _ in
+            let start = task * rowsPerTask
+            activations.quantizeRows(input, stride: stride, rows: start..<min(start + rowsPerTask, batch))
         }
     }
 

@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,8 +54,15 @@ public enum VectorKernels {
     /// RMSNorm (Zhang & Sennrich 2019, as llama.cpp's `ggml_rms_norm` then a multiply):
     /// `output[i] = input[i] / sqrt(mean(input²) + epsilon) * weight[i]`.
     /// `output` may equal `input`.
+    /// (The C kernel `quorum_rmsnorm`; `rmsNormSimple` is the plain loop it is tested against.)
     public static func rmsNorm(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float,
                                into output: UnsafeMutablePointer<Float>, count: Int) {
+        quorum_rmsnorm(input, weight, epsilon, output, Int64(count))
+    }
+
+    /// The simple RMSNorm loop: the reference for `rmsNorm`.
+    public static func rmsNormSimple(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float,
+                                     into output: UnsafeMutablePointer<Float>, count: Int) {
         // Sum of squares in Double: 1,536-wide rows of large activations lose digits in Float.
         var sumOfSquares: Double = 0
         for i in 0..<count { sumOfSquares += Double(input[i]) * Double(input[i]) }
@@ -62,8 +70,14 @@ public enum VectorKernels {
         for i in 0..<count { output[i] = input[i] * scale * weight[i] }
     }
 
-    /// `gate[i] = silu(gate[i]) * up[i]`, silu(x) = x / (1 + e^-x): SwiGLU's activation.
+    /// `gate[i] = silu(gate[i]) * up[i]`, silu(x) = x / (1 + e^-x): SwiGLU's activation
+    /// (the vectorised C kernel `quorum_swiglu`, e^x to about 1e-7 relative).
     public static func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        quorum_swiglu(gate, up, Int64(count))
+    }
+
+    /// The simple SwiGLU with libm's `expf`: the reference for `swiGLU`.
+    public static func swiGLUSimple(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
             gate[i] = g / (1 + expf(-g)) * up[i]

@@ -20,6 +20,9 @@ public struct WeightMatrix: @unchecked Sendable {
     public let base: UnsafeRawPointer
     /// Bytes per row.
     public let rowByteCount: Int
+    /// The same weights repacked for the int8 kernel, when `packedForInt8` made them;
+    /// `MatrixMultiply` then multiplies int8 activations with them.
+    public private(set) var packed: PackedMatrix?
 
     /// - Throws: `KernelsError` when the type has no decoder, the row length is not a
     ///   whole number of blocks, or `data` is shorter than `rows` rows.
@@ -39,6 +42,14 @@ public struct WeightMatrix: @unchecked Sendable {
         self.columns = columns
         self.base = base
         self.rowByteCount = rowBytes
+    }
+
+    /// This matrix with `packed` set when its type has an int8 kernel (q4_0, q4_1,
+    /// q8_0 with whole blocks per row); unchanged otherwise.
+    public func packedForInt8(pool: WorkerPool? = nil) -> WeightMatrix {
+        var copy = self
+        copy.packed = PackedMatrix(self, pool: pool)
+        return copy
     }
 
     /// The first byte of row `row`.

@@ -85,17 +85,23 @@ private final class WorkerContext {
 
 /// Shared between the pool and its threads (the threads must not retain the pool,
 /// or it would never deinitialise).
+///
+/// A job is finished when all its tasks are, not when every worker has checked in:
+/// on a busy machine a descheduled worker would otherwise stall each of the ~150 jobs
+/// of a decode step. Tasks are claimed from `claims`, which holds the job's generation
+/// in its high 32 bits and the next task in its low 32 bits, so a worker that wakes
+/// late (after its job ended) fails to claim and never calls a finished job's body.
 private final class PoolState: @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     /// Held by the caller for a whole job, so concurrent callers take turns.
     private let callerLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let finished = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// Bumped for each job; workers compare it with the last one they ran.
-    private let generation = Atomic<Int>(0)
-    private let nextTask = Atomic<Int>(0)
-    private let busyWorkers = Atomic<Int>(0)
-    // Guarded by `lock`; published before `generation` is bumped.
+    /// `generation << 32 | next task`.
+    private let claims = Atomic<UInt64>(0)
+    private let completed = Atomic<Int>(0)
+    // Guarded by `lock`.
+    private var generation: UInt64 = 0
     private var job: UnsafePointer<(Int, Int) -> Void>?
     private var taskCount = 0
     private var stopping = false
@@ -125,57 +131,62 @@ private final class PoolState: @unchecked Sendable {
         pthread_mutex_lock(callerLock)
         defer { pthread_mutex_unlock(callerLock) }
         pthread_mutex_lock(lock)
+        generation &+= 1
+        let generation = generation
         self.job = job
         self.taskCount = taskCount
-        nextTask.store(0, ordering: .relaxed)
-        busyWorkers.store(workerCount, ordering: .relaxed)
-        generation.add(1, ordering: .releasing)
+        completed.store(0, ordering: .relaxed)
+        claims.store(generation << 32, ordering: .releasing)
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(lock)
 
-        drain(job: job, taskCount: taskCount, worker: 0)
+        drain(job: job, generation: generation, taskCount: taskCount, worker: 0)
 
         var spins = 0
-        while busyWorkers.load(ordering: .acquiring) > 0 && spins < spinLimit { spins += 1 }
-        if busyWorkers.load(ordering: .acquiring) > 0 {
-            pthread_mutex_lock(lock)
-            while busyWorkers.load(ordering: .acquiring) > 0 { pthread_cond_wait(finished, lock) }
-            pthread_mutex_unlock(lock)
-        }
+        while completed.load(ordering: .acquiring) < taskCount && spins < spinLimit { spins += 1 }
         pthread_mutex_lock(lock)
+        while completed.load(ordering: .acquiring) < taskCount { pthread_cond_wait(finished, lock) }
         self.job = nil
         pthread_mutex_unlock(lock)
     }
 
-    private func drain(job: UnsafePointer<(Int, Int) -> Void>, taskCount: Int, worker: Int) {
+    /// Claims and runs tasks of job `generation` until none are left.
+    private func drain(job: UnsafePointer<(Int, Int) -> Void>, generation: UInt64, taskCount: Int, worker: Int) {
+        var current = claims.load(ordering: .acquiring)
         while true {
-            let task = nextTask.add(1, ordering: .relaxed).oldValue
-            if task >= taskCount { return }
-            job.pointee(task, worker)
-        }
-    }
-
-    func workerLoop(index: Int) {
-        var seen = 0
-        while true {
-            var spins = 0
-            while generation.load(ordering: .acquiring) == seen && spins < spinLimit { spins += 1 }
-            pthread_mutex_lock(lock)
-            while generation.load(ordering: .acquiring) == seen && !stopping { pthread_cond_wait(wake, lock) }
-            if stopping {
-                pthread_mutex_unlock(lock)
-                return
+            guard current >> 32 == generation, Int(current & 0xFFFF_FFFF) < taskCount else { return }
+            let (exchanged, original) = claims.compareExchange(expected: current, desired: current &+ 1,
+                                                               ordering: .acquiringAndReleasing)
+            guard exchanged else {
+                current = original
+                continue
             }
-            seen = generation.load(ordering: .acquiring)
-            let job = self.job
-            let count = taskCount
-            pthread_mutex_unlock(lock)
-            if let job { drain(job: job, taskCount: count, worker: index) }
-            if busyWorkers.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+            job.pointee(Int(current & 0xFFFF_FFFF), worker)
+            if completed.add(1, ordering: .acquiringAndReleasing).newValue == taskCount {
                 pthread_mutex_lock(lock)
                 pthread_cond_signal(finished)
                 pthread_mutex_unlock(lock)
             }
+            current = claims.load(ordering: .acquiring)
+        }
+    }
+
+    func workerLoop(index: Int) {
+        var seen: UInt64 = 0
+        while true {
+            var spins = 0
+            while claims.load(ordering: .acquiring) >> 32 == seen && spins < spinLimit { spins += 1 }
+            pthread_mutex_lock(lock)
+            while generation == seen && !stopping { pthread_cond_wait(wake, lock) }
+            if stopping {
+                pthread_mutex_unlock(lock)
+                return
+            }
+            seen = generation
+            let job = self.job
+            let count = taskCount
+            pthread_mutex_unlock(lock)
+            if let job { drain(job: job, generation: seen, taskCount: count, worker: index) }
         }
     }
 

@@ -9,6 +9,10 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A generator for one cell of a computation (say problem 7 at k = 32), derived from
     /// the user's seed, so results do not depend on which other cells are computed.
     init(seed: UInt64, streams: Int...) {
+        self.init(seed: seed, streamList: streams)
+    }
+
+    init(seed: UInt64, streamList streams: [Int]) {
         var mixer = SplitMix64(seed: seed)
         var mixed = mixer.next()
         for stream in streams {

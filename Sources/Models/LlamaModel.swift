@@ -2,6 +2,7 @@
 // llama.cpp's `llm_build_llama` / `llm_build_qwen2` graphs (read, not copied) to
 // plain loops over the Kernels module, in the shape of llama2.c's `forward`:
 // configuration + mmap weights + scratch allocated once + an allocation-free forward.
+import CKernels
 import GGUF
 import Kernels
 #if canImport(Glibc)
@@ -63,17 +64,19 @@ public final class LlamaModel: Sendable {
     public let configuration: LlamaConfiguration
     public let weights: LlamaWeights
 
-    public convenience init(path: String) throws(ModelsError) {
+    /// - Parameter precision: how matrix products multiply (`MatrixPrecision`); the
+    ///   default is int8 activations where the CPU has the SIMD kernel for them.
+    public convenience init(path: String, precision: MatrixPrecision = .platformDefault) throws(ModelsError) {
         let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch { throw .file(error) }
-        try self.init(file: file)
+        try self.init(file: file, precision: precision)
     }
 
     /// - Throws: `ModelsError.unsupportedArchitecture` (listing the supported ones),
     ///   or an error naming the missing or malformed key or tensor.
-    public init(file: GGUFFile) throws(ModelsError) {
+    public init(file: GGUFFile, precision: MatrixPrecision = .platformDefault) throws(ModelsError) {
         configuration = try LlamaConfiguration(file: file)
-        weights = try LlamaWeights(file: file, configuration: configuration)
+        weights = try LlamaWeights(file: file, configuration: configuration, precision: precision)
     }
 
     /// A KV cache shaped for this model.
@@ -142,18 +145,17 @@ public final class LlamaModel: Sendable {
                                       into: s.normed + b * width, count: width)
             }
             MatrixMultiply.multiply(s.jobGroup(jobBase, count: 3), input: s.normed, inputStride: width, batch: rowCount,
-                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             for b in 0..<rowCount {
                 rotate(s.query + b * queryWidth, heads: c.headCount, row: b, scratch: s, adjacent: adjacent)
                 rotate(s.key + b * kvWidth, heads: c.kvHeadCount, row: b, scratch: s, adjacent: adjacent)
-                cache.vectorPointer(page: s.pages[b], layer: l, isValue: false, slot: s.slots[b])
-                    .update(from: s.key + b * kvWidth, count: kvWidth)
-                cache.vectorPointer(page: s.pages[b], layer: l, isValue: true, slot: s.slots[b])
-                    .update(from: s.value + b * kvWidth, count: kvWidth)
+                cache.store(key: s.key + b * kvWidth, value: s.value + b * kvWidth, page: s.pages[b], layer: l, slot: s.slots[b])
             }
             attend(batch: batch, layer: l, cache: cache, scratch: s)
             MatrixMultiply.multiply(s.jobGroup(jobBase + 3, count: 1), input: s.attention, inputStride: queryWidth,
-                                    batch: rowCount, pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    batch: rowCount, pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             VectorKernels.addScaled(s.projected, scale: 1, into: s.hidden, count: rowCount * width)
 
             // Feed-forward block (SwiGLU).
@@ -162,10 +164,12 @@ public final class LlamaModel: Sendable {
                                       into: s.normed + b * width, count: width)
             }
             MatrixMultiply.multiply(s.jobGroup(jobBase + 4, count: 2), input: s.normed, inputStride: width, batch: rowCount,
-                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             VectorKernels.swiGLU(gate: s.gate, up: s.up, count: rowCount * ffn)
             MatrixMultiply.multiply(s.jobGroup(jobBase + 6, count: 1), input: s.gate, inputStride: ffn, batch: rowCount,
-                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    pool: s.pool, rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride,
+                                    activations: s.activations)
             VectorKernels.addScaled(s.projected, scale: 1, into: s.hidden, count: rowCount * width)
         }
 
@@ -179,7 +183,7 @@ public final class LlamaModel: Sendable {
         if n > 0 {
             MatrixMultiply.multiply(s.jobGroup(c.layerCount * LlamaScratch.jobsPerLayer, count: 1), input: s.normed,
                                     inputStride: width, batch: n, pool: s.pool,
-                                    rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride)
+                                    rowBuffers: s.rowBuffers, rowBufferStride: s.rowBufferStride, activations: s.activations)
         }
         return ForwardLogits(rowCount: n, vocabularySize: c.vocabularySize, base: s.logits)
     }
@@ -194,9 +198,37 @@ public final class LlamaModel: Sendable {
         }
     }
 
-    /// Scaled dot-product attention, causal, per (row, head) task: each row attends to
-    /// positions `0...position` of its own sequence through its page table.
+    /// Scaled dot-product attention, causal, one task per (row, KV head) covering the
+    /// query heads that share it: each row attends to positions `0...position` of its
+    /// own sequence through its page table (shared prompt pages included). Pages of 16
+    /// positions use the C kernel (`quorum_attention`); other page sizes the simple
+    /// loop `attendSimple`, which tests compare it with.
     private func attend(batch: [BatchRow], layer: Int, cache: PagedKVCache, scratch s: LlamaScratch) {
+        let c = configuration
+        guard cache.pageSize == Int(QUORUM_ATTENTION_PAGE) else {
+            return attendSimple(batch: batch, layer: layer, cache: cache, scratch: s)
+        }
+        let d = c.headDimension
+        let group = c.headCount / c.kvHeadCount
+        let scale = 1 / Float(d).squareRoot()
+        let slabs = cache.slabTable
+        let keyOffset = cache.keyOffset(layer: layer), valueOffset = cache.valueOffset(layer: layer)
+        batch.withUnsafeBufferPointer { rows in
+            s.pool.run(taskCount: rows.count * c.kvHeadCount) { task, worker in
+                let b = task / c.kvHeadCount, kvHead = task % c.kvHeadCount
+                let firstHead = kvHead * group
+                quorum_attention(s.query + b * c.queryWidth + firstHead * d, Int64(group), Int64(d), scale,
+                                 slabs, Int64(cache.pagesPerSlab), Int64(cache.pageFloatCount),
+                                 cache.pageTable(rows[b].sequence),
+                                 Int64(keyOffset + kvHead * d * cache.pageSize), Int64(valueOffset + kvHead * d),
+                                 Int64(c.kvWidth), Int64(rows[b].position + 1),
+                                 s.scores + worker * s.scoresStride, s.attention + b * c.queryWidth + firstHead * d)
+            }
+        }
+    }
+
+    /// The simple attention: per (row, head), scores, softmax, weighted values.
+    private func attendSimple(batch: [BatchRow], layer: Int, cache: PagedKVCache, scratch s: LlamaScratch) {
         let c = configuration
         let d = c.headDimension
         let group = c.headCount / c.kvHeadCount
@@ -208,18 +240,21 @@ public final class LlamaModel: Sendable {
                 let kvOffset = (head / group) * d
                 let query = s.query + b * c.queryWidth + head * d
                 let output = s.attention + b * c.queryWidth + head * d
-                let scores = s.scores + worker * c.contextLength
+                let scores = s.scores + worker * s.scoresStride
                 let table = cache.pageTable(rows[b].sequence)
                 let count = rows[b].position + 1
                 for t in 0..<count {
-                    let key = cache.vectorPointer(page: table[t / pageSize], layer: layer, isValue: false, slot: t % pageSize)
-                    scores[t] = VectorKernels.dot(query, key + kvOffset, count: d) * scale
+                    var dot: Float = 0
+                    for j in 0..<d {
+                        dot += query[j] * cache.key(page: table[t / pageSize], layer: layer, slot: t % pageSize, index: kvOffset + j)
+                    }
+                    scores[t] = dot * scale
                 }
                 VectorKernels.softmax(scores, count: count)
                 output.update(repeating: 0, count: d)
                 for t in 0..<count {
-                    let value = cache.vectorPointer(page: table[t / pageSize], layer: layer, isValue: true, slot: t % pageSize)
-                    VectorKernels.addScaled(value + kvOffset, scale: scores[t], into: output, count: d)
+                    let value = cache.valuePointer(page: table[t / pageSize], layer: layer, slot: t % pageSize) + kvOffset
+                    for j in 0..<d { output[j] += scores[t] * Float(Float16(bitPattern: value[j])) }
                 }
             }
         }

@@ -35,7 +35,10 @@ public final class LlamaScratch {
     // Per pool thread.
     let rowBuffers: UnsafeMutablePointer<Float>    // [threads × rowBufferStride] decoded weight rows
     let rowBufferStride: Int
-    let scores: UnsafeMutablePointer<Float>        // [threads × contextLength] attention scores
+    let scores: UnsafeMutablePointer<Float>        // [threads × scoresStride] attention scores
+    let scoresStride: Int
+    /// Int8 copies of the matrix inputs (normed, attention, gate rows) for the int8 path.
+    let activations: QuantizedActivations
     /// `base^(-2i/ropeDimensions) / linearScale`, i < ropeDimensions/2.
     let inverseFrequencies: [Double]
     /// Per layer: q, k, v, attn_output, gate, up, down; then the output head.
@@ -78,7 +81,10 @@ public final class LlamaScratch {
         slots = buffer(b, Int.self)
         rowBufferStride = MatrixMultiply.rowBufferFloats(columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
         rowBuffers = buffer(pool.threadCount * rowBufferStride)
-        scores = buffer(pool.threadCount * c.contextLength)
+        // A task scores its KV head's query heads over up to contextLength positions, rounded up to pages of 16.
+        scoresStride = (c.headCount / c.kvHeadCount) * ((c.contextLength + 15) / 16 * 16)
+        scores = buffer(pool.threadCount * scoresStride)
+        activations = QuantizedActivations(rows: maxBatchRows, columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
         inverseFrequencies = (0..<c.ropeDimensions / 2).map { i in
             1 / c.ropeLinearScale / pow(c.ropeBase, 2 * Double(i) / Double(c.ropeDimensions))
         }

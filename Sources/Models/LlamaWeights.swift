@@ -36,9 +36,21 @@ public struct LlamaWeights: Sendable {
     /// output.weight [vocab × width], or the token embedding when the file has none (tied).
     public let output: WeightMatrix
 
-    public init(file: GGUFFile, configuration c: LlamaConfiguration) throws(ModelsError) {
+    /// How the matrices multiply; with `.int8Activations` the q4_0 / q4_1 / q8_0
+    /// matrices are repacked for the int8 kernel (heap copies of the same size).
+    public let precision: MatrixPrecision
+
+    /// - Parameter precision: `.int8Activations` repacks the quantised matrices now.
+    public init(file: GGUFFile, configuration c: LlamaConfiguration,
+                precision: MatrixPrecision = .float32) throws(ModelsError) {
         self.file = file
+        self.precision = precision
+        let packingPool = precision == .int8Activations ? WorkerPool() : nil
         func matrix(_ name: String, rows: Int, columns: Int) throws(ModelsError) -> WeightMatrix {
+            let weight = try mappedMatrix(name, rows: rows, columns: columns)
+            return packingPool.map { weight.packedForInt8(pool: $0) } ?? weight
+        }
+        func mappedMatrix(_ name: String, rows: Int, columns: Int) throws(ModelsError) -> WeightMatrix {
             let info: GGUFTensorInfo
             do { info = try file.tensor(name) } catch { throw .file(error) }
             guard info.shape == [columns, rows] else {

@@ -11,7 +11,12 @@
 /// Memory is allocated in slabs of pages as sequences grow and reused after
 /// `release`; pointers to a page stay valid for the cache's lifetime.
 ///
-/// Layout of a page: `[layer][key | value][slot][kvWidth]` floats.
+/// Keys and values are stored as IEEE half floats (f16, as llama.cpp's default cache):
+/// half the memory and memory traffic of f32. Layout of a page, per layer: keys
+/// transposed, `[kvWidth][pageSize]` (element j of slot s at `j × pageSize + s`, so the
+/// attention kernel scores 16 positions per vector), then values `[pageSize][kvWidth]`.
+public typealias KVElement = UInt16
+
 public final class PagedKVCache {
     public let layerCount: Int
     /// Floats per position per layer for keys (and again for values): kvHeads × headDimension.
@@ -25,9 +30,10 @@ public final class PagedKVCache {
     /// Pages the cache may allocate in total.
     public let maxPages: Int
 
+    /// Elements (f16) per page.
     let pageFloatCount: Int
     let pagesPerSlab = 64
-    private var slabs: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
+    private var slabs: UnsafeMutablePointer<UnsafeMutablePointer<KVElement>?>
     private var slabCount = 0
     private var referenceCounts: [Int32] = []
     private var freePages: [Int32] = []
@@ -39,7 +45,7 @@ public final class PagedKVCache {
 
     /// - Parameters:
     ///   - maxTotalPositions: bound on the positions held over all sequences (shared
-    ///     pages counted once); memory grows up to `maxTotalPositions × layerCount × 2 × kvWidth × 4` bytes.
+    ///     pages counted once); memory grows up to `maxTotalPositions × layerCount × 2 × kvWidth × 2` bytes.
     public init(layerCount: Int, kvWidth: Int, maxPositions: Int, maxSequences: Int = 256,
                 pageSize: Int = 16, maxTotalPositions: Int = 1 << 18) {
         precondition(layerCount > 0 && kvWidth > 0 && maxPositions > 0 && maxSequences > 0 && pageSize > 0)
@@ -180,15 +186,52 @@ public final class PagedKVCache {
     // MARK: Reading
 
     @inline(__always)
-    func pagePointer(_ page: Int32) -> UnsafeMutablePointer<Float> {
+    func pagePointer(_ page: Int32) -> UnsafeMutablePointer<KVElement> {
         let p = Int(page)
         return slabs[p / pagesPerSlab].unsafelyUnwrapped + (p % pagesPerSlab) * pageFloatCount
     }
 
-    /// Keys (`isValue` false) or values of `layer` at `slot` of `page`: `kvWidth` floats.
+    /// Floats from a page's start to `layer`'s transposed keys.
     @inline(__always)
-    func vectorPointer(page: Int32, layer: Int, isValue: Bool, slot: Int) -> UnsafeMutablePointer<Float> {
-        pagePointer(page) + ((layer &* 2 &+ (isValue ? 1 : 0)) &* pageSize &+ slot) &* kvWidth
+    func keyOffset(layer: Int) -> Int { layer &* 2 &* pageSize &* kvWidth }
+
+    /// Floats from a page's start to `layer`'s values (slot 0).
+    @inline(__always)
+    func valueOffset(layer: Int) -> Int { (layer &* 2 &+ 1) &* pageSize &* kvWidth }
+
+    /// Element `index` of the key at `slot` of `page`, `layer`.
+    @inline(__always)
+    func key(page: Int32, layer: Int, slot: Int, index: Int) -> Float {
+        Float(Float16(bitPattern: pagePointer(page)[keyOffset(layer: layer) &+ index &* pageSize &+ slot]))
+    }
+
+    /// The values of `layer` at `slot` of `page`: `kvWidth` f16 bit patterns.
+    @inline(__always)
+    func valuePointer(page: Int32, layer: Int, slot: Int) -> UnsafeMutablePointer<KVElement> {
+        pagePointer(page) + (valueOffset(layer: layer) &+ slot &* kvWidth)
+    }
+
+    /// Writes one position's keys and values (`kvWidth` floats each, rounded to f16).
+    @inline(__always)
+    func store(key: UnsafePointer<Float>, value: UnsafePointer<Float>, page: Int32, layer: Int, slot: Int) {
+        let keys = pagePointer(page) + (keyOffset(layer: layer) &+ slot)
+        for j in 0..<kvWidth { keys[j &* pageSize] = Float16(key[j]).bitPattern }
+        let values = valuePointer(page: page, layer: layer, slot: slot)
+        for j in 0..<kvWidth { values[j] = Float16(value[j]).bitPattern }
+    }
+
+    /// Bytes one position takes in every layer (keys and values, f16).
+    public var bytesPerPosition: Int { Self.bytesPerPosition(layerCount: layerCount, kvWidth: kvWidth) }
+
+    /// Bytes one position takes for a model of this shape (keys and values, f16).
+    public static func bytesPerPosition(layerCount: Int, kvWidth: Int) -> Int {
+        layerCount * 2 * kvWidth * MemoryLayout<KVElement>.size
+    }
+
+    /// The slab table, for the C attention kernel: page p starts at
+    /// `slabs[p / pagesPerSlab] + (p % pagesPerSlab) × pageFloatCount`.
+    var slabTable: UnsafePointer<UnsafePointer<KVElement>?> {
+        UnsafeRawPointer(slabs).assumingMemoryBound(to: UnsafePointer<KVElement>?.self)
     }
 
     /// The page table of `sequence`: `(length + pageSize - 1) / pageSize` page ids.

@@ -81,6 +81,8 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @OptionGroup var strategyOptions: StrategyOptions
+
     func validate() throws {
         guard n >= 1 else { throw ValidationError("-n must be at least 1.") }
         guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more.") }
@@ -128,6 +130,8 @@ struct RunOptions: ParsableArguments {
         bar.finish()
         printError("stored \(outcome.produced) new samples (\(outcome.alreadyStored) were already stored) in \(String(format: "%.1f", outcome.seconds)) s"
                    + (outcome.failed > 0 ? "; \(outcome.failed) failed (recorded; run the command again to retry them)" : ""))
+        try await strategyOptions.evaluate(runID: outcome.runID, store: runStore, problems: problems, template: template,
+                                           provider: provider, verifier: check, model: model, quiet: quiet)
         if printSummary {
             let report = try RunAnalysis(modelShape: ReportCommand.modelShape(model), bootstrapResamples: 200)
                 .report(runID: outcome.runID, store: runStore)

@@ -153,6 +153,11 @@ public enum HTMLReport {
         for (index, run) in input.runs.enumerated() {
             html += figure(run.label, "maj@k and best-of-N@k against k, with coverage. Hover a point for its interval.",
                            ReportCharts.selection(run).svg(id: "chart-selection-\(index + 1)"))
+            if run.curves.contains(where: { $0.points.contains { $0.cost?.totalTokens != nil } }) {
+                html += figure("\(run.label): accuracy against tokens",
+                               "Every curve against the prompt and completion tokens it spent per problem: strategies compared at equal compute.",
+                               StrategyCostReport.tokenChart(run).svg(id: "chart-tokens-\(index + 1)"))
+            }
         }
         html += "</div>\n</section>\n"
 
@@ -213,7 +218,7 @@ public enum HTMLReport {
             if !run.notes.isEmpty {
                 html += "<h4>Notes</h4>\n<ul>\n" + run.notes.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"
             }
-            html += "</div>\n</div>\n<h4>Curves</h4>\n" + curveTable(run) + "</article>\n"
+            html += "</div>\n</div>\n<h4>Curves</h4>\n" + curveTable(run) + StrategyCostReport.table(run) + "</article>\n"
         }
         html += "</section>\n"
         return html

@@ -95,16 +95,8 @@ public enum ReportCharts {
             if !gap.isEmpty { bands.append(ChartBand(label: "sampled but not selected", color: "#9aa0a6", opacity: 0.28, points: gap)) }
         }
         // Intervals are left to the tooltips here: three overlapping bands would hide the gap.
-        var otherIndex = 3
-        for curve in ([coverage].compactMap { $0 } + selectionCurves) {
-            // Fixed colours per kind, so every run's chart reads the same way.
-            let color: String
-            switch curve.kind {
-            case .coverage: color = ChartStyle.color(0)
-            case .majority: color = ChartStyle.color(1)
-            case .bestOfN: color = ChartStyle.color(2)
-            case .other: color = ChartStyle.color(otherIndex); otherIndex += 1
-            }
+        let curves = [coverage].compactMap { $0 } + selectionCurves
+        for (curve, color) in zip(curves, colors(curves)) {
             series.append(ChartSeries(
                 label: curve.name, color: color,
                 points: curve.plottable.map { ChartPoint(x: Double($0.k), y: $0.value, tooltip: tooltip(run: run, curve: curve, point: $0)) },
@@ -117,6 +109,20 @@ public enum ReportCharts {
             yAxis: ChartAxis(scale: percentScale, title: "accuracy"),
             bands: bands, series: series, width: 600,
             emptyMessage: "No curves in this run")
+    }
+
+    /// Fixed colours per kind, so every run's charts read the same way: coverage, maj@k and
+    /// best-of-N@k have their own; other curves take the next palette colours in order.
+    static func colors(_ curves: [Curve]) -> [String] {
+        var otherIndex = 3
+        return curves.map { curve in
+            switch curve.kind {
+            case .coverage: return ChartStyle.color(0)
+            case .majority: return ChartStyle.color(1)
+            case .bestOfN: return ChartStyle.color(2)
+            case .other: defer { otherIndex += 1 }; return ChartStyle.color(otherIndex)
+            }
+        }
     }
 
     // MARK: (c) accuracy against FLOPs

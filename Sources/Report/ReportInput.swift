@@ -100,11 +100,15 @@ public struct Curve: Sendable, Equatable, Codable {
     public var kind: CurveKind
     /// Points in any order; the renderers sort them by k.
     public var points: [CurvePoint]
+    /// How the curve was estimated and any rule worth stating (exact or Monte Carlo, the
+    /// tie rule, ties seen), shown with the strategy table; nil for none.
+    public var details: String?
 
-    public init(name: String, kind: CurveKind, points: [CurvePoint]) {
+    public init(name: String, kind: CurveKind, points: [CurvePoint], details: String? = nil) {
         self.name = name
         self.kind = kind
         self.points = points
+        self.details = details
     }
 
     /// The point with the largest k, if any.
@@ -127,13 +131,21 @@ public struct CurvePoint: Sendable, Equatable, Codable {
     /// Inference FLOPs spent to draw k samples for every problem. When `nil`, the FLOPs
     /// chart uses the run's total FLOPs scaled by `k / samplesPerProblem`.
     public var flops: Double?
+    /// What reaching this point cost over all problems (model calls, tokens, time, FLOPs),
+    /// so strategies can be compared at equal compute; nil when unknown.
+    public var cost: Cost?
+    /// Votes only: the fraction of k-subsets whose vote was tied at the top.
+    public var tieRate: Double?
 
-    public init(k: Int, value: Double, lower: Double? = nil, upper: Double? = nil, flops: Double? = nil) {
+    public init(k: Int, value: Double, lower: Double? = nil, upper: Double? = nil, flops: Double? = nil,
+                cost: Cost? = nil, tieRate: Double? = nil) {
         self.k = k
         self.value = value
         self.lower = lower
         self.upper = upper
         self.flops = flops
+        self.cost = cost
+        self.tieRate = tieRate
     }
 }
 
@@ -195,12 +207,23 @@ public struct Cost: Sendable, Equatable, Codable {
     public var flops: Double?
     /// Dollars, for priced APIs.
     public var dollars: Double?
+    /// Model calls (requests; one request may carry many samples). A mean over random
+    /// subsets can be fractional.
+    public var modelCalls: Double?
 
-    public init(promptTokens: Int? = nil, completionTokens: Int? = nil, seconds: Double? = nil, flops: Double? = nil, dollars: Double? = nil) {
+    public init(promptTokens: Int? = nil, completionTokens: Int? = nil, seconds: Double? = nil, flops: Double? = nil,
+                dollars: Double? = nil, modelCalls: Double? = nil) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.seconds = seconds
         self.flops = flops
         self.dollars = dollars
+        self.modelCalls = modelCalls
+    }
+
+    /// Prompt plus completion tokens, when both are known.
+    public var totalTokens: Int? {
+        guard let promptTokens, let completionTokens else { return nil }
+        return promptTokens + completionTokens
     }
 }

@@ -38,10 +38,13 @@ public struct RunSummary: Sendable, Hashable {
 /// Samples are keyed by (run, problem, sample index) and carry their seed.
 ///
 /// Thread-safe: calls are serialised on one connection (SQLite writes are serial anyway).
+///
+/// Schema versions: 1 has runs, samples and failed requests; 2 adds the strategy tables
+/// (`RunStore+Strategies.swift`). Opening a version-1 store adds them and keeps every row.
 public final class RunStore: @unchecked Sendable {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public let path: String
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     private let lock = NSLock()
 
     /// The default store: `$QUORUM_HOME/runs.sqlite`.
@@ -71,6 +74,7 @@ public final class RunStore: @unchecked Sendable {
             // NORMAL with WAL: a process crash loses nothing committed; a power cut may lose the last commits.
             try connection.execute("PRAGMA synchronous = NORMAL")
             if version == 0 { try createSchema() }
+            if version < 2 { try addStrategyTables() }
         } catch let error as RunStoreError {
             if case .sqlite(_, _, let message) = error, message.contains("not a database") {
                 throw .notAStore(path: path, reason: message)
@@ -115,12 +119,12 @@ public final class RunStore: @unchecked Sendable {
                     last_attempt_at REAL NOT NULL,
                     PRIMARY KEY (run_id, problem_id, sample_index)
                 );
-                PRAGMA user_version = \(Self.schemaVersion);
+                PRAGMA user_version = 1;
                 """)
         }
     }
 
-    private func locked<T>(_ body: () throws(RunStoreError) -> T) throws(RunStoreError) -> T {
+    func locked<T>(_ body: () throws(RunStoreError) -> T) throws(RunStoreError) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()

@@ -24,3 +24,18 @@ struct AskCommandTests {
         #expect(result.standardError.contains("Known strategies: single, self-consistency"))
     }
 }
+
+/// `quorum run --strategy` and `--proposer` reject what they cannot evaluate before any sampling.
+struct RunStrategyOptionTests {
+    @Test func badStrategiesAndProposersFailWithWhatIsKnown() throws {
+        let quorum = try TestPaths.quorumBinary()
+        let strategy = try Shell.run([quorum, "run", "--dataset", "gsm8k", "--strategy", "self-consistency", "--strategy", "beam-search:4"])
+        #expect(strategy.status != 0)
+        #expect(strategy.standardError.contains("Unknown strategy 'beam-search'. Known strategies: single, self-consistency"))
+        let proposer = try Shell.run([quorum, "run", "--dataset", "gsm8k", "--strategy", "moa", "--proposer", "model@heat=2"])
+        #expect(proposer.status != 0)
+        #expect(proposer.standardError.contains("overrides temperature= or top-p="))
+        let draws = try Shell.run([quorum, "run", "--dataset", "gsm8k", "--strategy", "self-moa:4", "--strategy-draws", "0"])
+        #expect(draws.status != 0 && draws.standardError.contains("--strategy-draws must be at least 1"))
+    }
+}

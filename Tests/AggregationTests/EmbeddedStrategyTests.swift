@@ -107,3 +107,22 @@ struct EmbeddedStrategyTests {
         #expect(result.text == evidence.layers[2].calls[0].outputs[0])
     }
 }
+
+/// Mixture-of-Agents with one model as two proposers at different temperatures, end to end.
+@Suite(.serialized)
+struct EmbeddedProposerTests {
+    @Test func moaWithTheDefaultModelAtTwoTemperatures() async throws {
+        let (provider, _) = try DefaultModel.loaded.get()
+        let hot = OverridingProvider(provider, temperature: 1.2)
+        let (context, _, contextLength) = try DefaultModel.context(proposers: [provider, hot])
+        let result = try await MixtureOfAgents(layers: 2).answer(DefaultModel.question, using: context)
+        guard case .synthesis(let evidence) = result.evidence else { Issue.record("expected synthesis evidence"); return }
+        #expect(evidence.layers.map(\.calls.count) == [2, 1])
+        #expect(evidence.layers[0].calls.map(\.model) == [provider.modelName, provider.modelName + "@temperature=1.2"])
+        let aggregation = evidence.layers[1].calls[0]
+        #expect(aggregation.references == evidence.layers[0].calls.flatMap(\.outputs))
+        let expected = await provider.promptTokens(for: MixtureOfAgentsPrompt.inject(aggregation.references, into: DefaultModel.question)).count
+        #expect(aggregation.promptTokens == expected && expected + 32 <= contextLength)
+        #expect(result.spend.modelCalls == 3 && result.spend.samples == 3)
+    }
+}

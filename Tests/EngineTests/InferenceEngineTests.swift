@@ -118,7 +118,10 @@ struct SmolLMEngineTests {
 /// Stopping on the real model: end-of-turn tokens from the tokenizer and stop strings.
 struct SmolLMStoppingTests {
     @Test func greedyAnswerStopsAtEndOfTurnAndAtStopStrings() throws {
-        let engine = try InferenceEngine(path: try TestPaths.defaultModel().path, threadCount: 2, maxSamples: 2)
+        // Float32 matrices: the expected answer is the float64 reference's, and its first
+        // token is a near tie (logits 25.33 vs 25.24) that int8 activations flip.
+        let model = try LlamaModel(path: try TestPaths.defaultModel().path, precision: .float32)
+        let engine = InferenceEngine(model: model, tokenizer: try Tokenizer(gguf: model.weights.file), threadCount: 2, maxSamples: 2)
         let tokenizer = try #require(engine.tokenizer)
         let prompt = tokenizer.encode(tokenizer.renderChat([ScalingCore.ChatMessage(role: "user", content: "What is the capital of France?")]).text)
         // The reference greedy answer (scripts/reference_forward.py, chat_capital) is

@@ -1,0 +1,112 @@
+// Int8 matrix kernels of the embedded engine, in C because they need per-function
+// instruction sets: the Swift targets compile for a haswell (AVX2) baseline, and Swift
+// has no per-function target attribute, so an AVX-512 VNNI kernel cannot live there.
+// Here each kernel carries `__attribute__((target(...)))` and `quorum_int8_*` picks
+// one once at run time with `__builtin_cpu_supports`. docs/ARCHITECTURE.md
+// ("Kernels") describes the data layout and the arithmetic order.
+#ifndef QUORUM_CKERNELS_H
+#define QUORUM_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Weight formats the int8 kernels take: ggml's `block_q4_0`, `block_q4_1`, `block_q8_0`.
+enum {
+    QUORUM_PACKED_Q4_0 = 0,
+    QUORUM_PACKED_Q4_1 = 1,
+    QUORUM_PACKED_Q8_0 = 2,
+};
+
+/// Instruction sets of the int8 matrix kernel, in order of preference.
+enum {
+    QUORUM_ISA_PORTABLE = 0,
+    QUORUM_ISA_AVX2 = 1,
+    QUORUM_ISA_AVX512_VNNI = 2,
+};
+
+/// Weight rows interleaved in one packed group.
+#define QUORUM_PACK_ROWS 16
+
+/// Bytes of one packed (group of 16 rows, block of 32 columns): the quants, then 16
+/// f16 scales, then (q4_1) 16 f16 minimums.
+size_t quorum_packed_block_bytes(int32_t kind);
+
+/// Bytes of a whole packed `[rows × columns]` matrix (rows padded to a multiple of 16).
+size_t quorum_packed_size(int32_t kind, int64_t rows, int64_t columns);
+
+/// Repacks groups `[group_begin, group_end)` of a ggml matrix (`rows` rows of
+/// `source_row_bytes` bytes) into `destination` (the start of the whole packed matrix,
+/// `quorum_packed_size` bytes). Padding rows are written as zeros.
+void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_bytes, int64_t rows, int64_t columns,
+                        int64_t group_begin, int64_t group_end, void *destination);
+
+/// Quantises `rows` activation rows (`columns` floats each, `input_stride` apart) per
+/// 32-value block to int8 as ggml's `quantize_row_q8_1` does: `d = max|x| / 127`,
+/// `q = round_to_nearest_even(x / d)`. Writes `quants[rows × columns]`, and per
+/// (row, block) `scales` (d), `sums` (d × Σq) and `quant_sums` (Σq).
+void quorum_quantize_rows(const float *input, int64_t input_stride, int64_t rows, int64_t columns,
+                          int8_t *quants, float *scales, float *sums, int32_t *quant_sums);
+
+/// `output[b × output_stride + r] = Σ_c W[r, c] · A[b, c] (+ bias[r])` for the rows
+/// of groups `[group_begin, group_end)` and every activation row b < batch, from a
+/// packed matrix and quantised activations. Per (weight row, activation row) the
+/// result is the same whatever the batch, the group range and the instruction set.
+void quorum_int8_multiply(int32_t kind, const void *packed, int64_t rows, int64_t columns,
+                          int64_t group_begin, int64_t group_end,
+                          const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
+                          int64_t batch, float *output, int64_t output_stride, const float *bias);
+
+/// The instruction set the kernels use: the best this CPU supports.
+int32_t quorum_int8_instruction_set(void);
+
+/// The best instruction set this CPU supports.
+int32_t quorum_int8_best_instruction_set(void);
+
+/// `quorum_quantize_rows` and `quorum_int8_multiply` on a given instruction set
+/// (clamped to what the CPU supports), for tests that compare the paths.
+void quorum_quantize_rows_isa(int32_t isa, const float *input, int64_t input_stride, int64_t rows, int64_t columns,
+                              int8_t *quants, float *scales, float *sums, int32_t *quant_sums);
+void quorum_int8_multiply_isa(int32_t isa, int32_t kind, const void *packed, int64_t rows, int64_t columns,
+                              int64_t group_begin, int64_t group_end,
+                              const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
+                              int64_t batch, float *output, int64_t output_stride, const float *bias);
+
+/// Causal attention of one sequence position for the `group` query heads that share
+/// one KV head (grouped-query attention), over `count` cached positions held in KV
+/// pages of 16 positions.
+///
+/// Keys and values are f16 (IEEE half) bit patterns.
+///
+/// - query: `group × head_dimension` floats (the group's heads, consecutive).
+/// - page_table: the sequence's page ids; page p starts at
+///   `slabs[p / pages_per_slab] + (p % pages_per_slab) × page_elements`.
+/// - key_offset: elements from a page's start to this layer's keys of this KV head; keys
+///   are stored transposed, element j of slot s at `key_offset + j × 16 + s`.
+/// - value_offset: elements from a page's start to slot 0's values of this KV head;
+///   slot s at `value_offset + s × value_stride`.
+/// - scores: scratch of `group × round_up(count, 16)` floats.
+/// - output: `group × head_dimension` floats, softmax(q·K × scale) · V per head.
+void quorum_attention(const float *query, int64_t group, int64_t head_dimension, float scale,
+                      const uint16_t *const *slabs, int64_t pages_per_slab, int64_t page_elements,
+                      const int32_t *page_table, int64_t key_offset, int64_t value_offset, int64_t value_stride,
+                      int64_t count, float *scores, float *output);
+
+/// SwiGLU's activation in place: `gate[i] = silu(gate[i]) × up[i]`, silu(x) = x / (1 + e^-x).
+void quorum_swiglu(float *gate, const float *up, int64_t count);
+
+/// RMSNorm: `output[i] = input[i] × (1 / sqrt(mean(input²) + epsilon)) × weight[i]`,
+/// the mean of squares in double. `output` may equal `input`.
+void quorum_rmsnorm(const float *input, const float *weight, float epsilon, float *output, int64_t count);
+
+/// Positions per KV page that `quorum_attention` requires.
+#define QUORUM_ATTENTION_PAGE 16
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

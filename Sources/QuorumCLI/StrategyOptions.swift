@@ -1,0 +1,61 @@
+import Aggregation
+import ArgumentParser
+import Engine
+import Experiments
+import Foundation
+import GGUF
+import ModelHub
+import RunStore
+import ScalingCore
+import Verifiers
+
+/// `--strategy` and its companions: strategies evaluated over a run's stored samples after
+/// sampling (`StrategyEvaluation`); their curves join the run's report.
+struct StrategyOptions: ParsableArguments {
+    @Option(name: .customLong("strategy"), parsing: .singleValue,
+            help: "Evaluate a strategy on the run's samples, NAME[:PARAMS] (repeatable): \(StrategySpec.catalog.map(\.name).joined(separator: ", ")). Votes and best-of-N by logprob/verifier need no new calls; judge and MoA strategies make recorded, resumable calls.")
+    var strategies: [String] = []
+
+    @Option(help: "Random k-subsets per budget for Mixture-of-Agents strategies (each costs aggregator calls).")
+    var strategyDraws: Int = 1
+
+    @Option(name: .customLong("proposer"), parsing: .singleValue,
+            help: "An extra moa proposer beside the run's model (repeatable): MODEL[@temperature=T][,top-p=P]; MODEL may be the run's own model.")
+    var proposers: [String] = []
+
+    func validate() throws {
+        guard strategyDraws >= 1 else { throw ValidationError("--strategy-draws must be at least 1.") }
+        for text in strategies {
+            do { _ = try StrategySpec(parsing: text).makeStrategy() } catch { throw ValidationError(error.description) }
+        }
+        for text in proposers {
+            do { _ = try OverridingProvider.parse(text) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    /// Evaluates the strategies on a run whose samples are stored; does nothing without `--strategy`.
+    func evaluate(runID: String, store: RunStore, problems: [Problem], template: PromptTemplate,
+                  provider: any CompletionProvider, verifier: any Verifier, model: String, quiet: Bool) async throws {
+        guard !strategies.isEmpty else { return }
+        let specs = try strategies.map { try StrategySpec(parsing: $0) }
+        let extra: [any CompletionProvider] = try proposers.map { text in
+            let (name, temperature, topP) = try OverridingProvider.parse(text)
+            let base: any CompletionProvider = name == model ? provider
+                : try EmbeddedCompletionProvider(path: try ModelCache().resolve(name).path, modelName: name, maxSamples: 1)
+            return temperature == nil && topP == nil ? base : OverridingProvider(base, temperature: temperature, topP: topP)
+        }
+        var window: ContextWindow?
+        if let embedded = provider as? EmbeddedCompletionProvider, let path = try? ModelCache().resolve(model).path,
+           let file = try? GGUFFile(path: path), let length = try? file.int("\(file.architecture ?? "llama").context_length") {
+            window = ContextWindow(limit: length) { await embedded.promptTokens(for: $0).count }
+        }
+        let evaluation = StrategyEvaluation(specifications: specs, draws: strategyDraws, proposers: extra)
+        let outcome = try await evaluation.run(runID: runID, store: store, problems: problems, template: template,
+                                               provider: provider, verifier: verifier, contextWindow: window,
+                                               programBehaviour: (verifier as? PythonTestsVerifier).map { ProgramBehaviour(sandbox: $0.sandbox) }) { line in
+            if !quiet { printError(line) }
+        }
+        printError("strategies \(outcome.strategies.joined(separator: "; ")): \(outcome.newAnswers) answers and \(outcome.newCalls) model calls made, "
+                   + "\(outcome.storedAnswers) answers and \(outcome.replayedCalls) calls already stored, \(String(format: "%.1f", outcome.seconds)) s")
+    }
+}
