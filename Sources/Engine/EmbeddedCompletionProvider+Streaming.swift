@@ -7,18 +7,15 @@ import Tokenizers
 extension EmbeddedCompletionProvider: StreamingCompletionProvider {
     public func complete(_ request: CompletionRequest,
                          onDelta: @escaping @Sendable (CompletionDelta) -> Void) async throws -> [DetailedCompletion] {
-        let started = ContinuousClock.now
         let samples = try await samples(for: request) { event in
             if !event.text.isEmpty { onDelta(CompletionDelta(sampleIndex: event.sampleIndex, text: event.text)) }
         }
-        let elapsed = ContinuousClock.now - started
-        let seconds = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(max(1, samples.count))
         let top = request.parameters.logprobs
         return samples.map { sample, promptTokenCount in
             DetailedCompletion(
                 completion: Completion(
                     text: sample.text ?? "", finishReason: sample.finishReason, seed: sample.seed,
-                    promptTokens: promptTokenCount, completionTokens: sample.tokens.count, seconds: seconds,
+                    promptTokens: promptTokenCount, completionTokens: sample.tokens.count, seconds: sample.computeSeconds,
                     logprobSum: top == nil ? nil : sample.logprobs.reduce(0) { $0 + $1.chosen.logprob }),
                 tokenLogprobs: top.map { tokenLogprobs(sample, limit: $0) })
         }

@@ -3,24 +3,28 @@ import ScalingCore
 import Tokenizers
 
 /// The embedded engine as a `CompletionProvider`: renders the prompt with the model's
-/// chat template, then samples all of a request's seeds as one batch (one prefill,
-/// shared prompt pages, batched decode).
+/// chat template, then samples all of a request's seeds as one shared-prompt batch
+/// (one prefill, shared prompt pages) on a `GenerationScheduler`, so concurrent
+/// `complete` calls share decode steps (continuous batching across prompts).
 ///
-/// An actor, so requests take turns on the one engine; a request runs synchronously
-/// inside the actor (a decode step never suspends), occupying one cooperative thread
-/// while it runs.
+/// Each completion's `seconds` is the engine time attributed to that sample
+/// (`GeneratedSample.computeSeconds`): its share of the forward passes it took part in
+/// plus its share of the prompt's prefill. Summed over a run's samples it gives the
+/// engine's busy time, however many requests were in flight.
 public actor EmbeddedCompletionProvider: CompletionProvider {
     public nonisolated let modelName: String
-    let engine: InferenceEngine
+    let scheduler: GenerationScheduler
     let tokenizer: Tokenizer
 
     /// - Parameters:
     ///   - path: a GGUF file with a tokenizer.
-    ///   - maxSamples: the most seeds one request may carry.
+    ///   - threadCount: engine worker threads; default all processors.
+    ///   - maxSamples: samples decoding at once over all requests (the decode batch
+    ///     width); a request with more seeds runs in slices of this size.
     public init(path: String, modelName: String? = nil, threadCount: Int? = nil, maxSamples: Int = 64) throws(EngineError) {
-        let engine = try InferenceEngine(path: path, threadCount: threadCount, maxSamples: maxSamples)
-        self.engine = engine
-        tokenizer = engine.tokenizer!   // init(path:) always loads one
+        let scheduler = try GenerationScheduler(path: path, threadCount: threadCount, maxSamples: maxSamples)
+        self.scheduler = scheduler
+        tokenizer = scheduler.tokenizer!   // init(path:) always loads one
         self.modelName = modelName ?? String(path.split(separator: "/").last ?? Substring(path))
     }
 
@@ -36,35 +40,42 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
     }
 
     public func complete(_ request: CompletionRequest) async throws -> [Completion] {
+        // One conversion from samples to completions: the streaming entry point's.
         try await complete(request, onDelta: { _ in }).map(\.completion)
     }
 
     /// The engine's samples for `request`, in seed order, each with its prompt's token
-    /// count: what `complete` (and the streaming conformance) turns into completions.
-    /// Requests wider than the engine's batch run in slices of `maxSamples` seeds.
+    /// count: what `complete` (and a streaming front end) turns into completions.
     ///
-    /// - Parameter onEvent: called after each token of each sample; `sampleIndex` counts
-    ///   over the whole request (seed order).
+    /// Requests wider than the decode batch run in slices of `maxSamples` seeds, all
+    /// submitted at once (the scheduler starts each as rows free up).
+    ///
+    /// - Parameter onEvent: called on the engine thread after each token of each sample;
+    ///   `sampleIndex` counts over the whole request (seed order).
     func samples(for request: CompletionRequest, onEvent: (@Sendable (GenerationEvent) -> Void)? = nil)
         async throws -> [(sample: GeneratedSample, promptTokenCount: Int)] {
         let tokens = promptTokens(for: request.prompt)
         let options = GenerationOptions(request.parameters)
         let wantsLogprobs = request.parameters.logprobs != nil
-        var samples: [(sample: GeneratedSample, promptTokenCount: Int)] = []
-        var start = 0
-        while start < request.seeds.count {
-            let seeds = Array(request.seeds[start ..< min(start + engine.maxSamples, request.seeds.count)])
-            let offset = start
-            let relay = onEvent.map { onEvent in
-                { (event: GenerationEvent) in
-                    onEvent(GenerationEvent(sampleIndex: offset + event.sampleIndex, token: event.token, text: event.text))
+        let width = scheduler.maxSamples
+        let starts = Array(stride(from: 0, to: request.seeds.count, by: width))
+        let scheduler = self.scheduler
+        let outputs = try await withThrowingTaskGroup(of: (Int, GenerationOutput).self) { group in
+            for (index, start) in starts.enumerated() {
+                let slice = GenerationRequest(promptTokens: tokens, parameters: options,
+                                              seeds: Array(request.seeds[start ..< min(start + width, request.seeds.count)]),
+                                              reportLogprobs: wantsLogprobs)
+                let relay = onEvent.map { onEvent in
+                    { @Sendable (event: GenerationEvent) in
+                        onEvent(GenerationEvent(sampleIndex: start + event.sampleIndex, token: event.token, text: event.text))
+                    }
                 }
+                group.addTask { (index, try await scheduler.generate(slice, onEvent: relay)) }
             }
-            let output = try engine.generate(promptTokens: tokens, parameters: options, seeds: seeds,
-                                             reportLogprobs: wantsLogprobs, onEvent: relay)
-            samples += output.samples.map { ($0, output.promptTokenCount) }
-            start += seeds.count
+            var outputs = [GenerationOutput?](repeating: nil, count: starts.count)
+            for try await (index, output) in group { outputs[index] = output }
+            return outputs.map { $0! }
         }
-        return samples
+        return outputs.flatMap { output in output.samples.map { ($0, output.promptTokenCount) } }
     }
 }

@@ -17,6 +17,12 @@ public struct GeneratedSample: Sendable, Equatable {
     public internal(set) var finishReason: FinishReason = .length
     /// Per generated token when `generate(reportLogprobs: true)`; empty otherwise.
     public internal(set) var logprobs: [PositionLogprobs] = []
+    /// Engine time attributed to this sample, in seconds: its share of every forward
+    /// pass it took part in (a pass's wall time split evenly over the pass's rows) plus
+    /// an equal share of its prompt's prefill. Over all samples of all requests that
+    /// ran together, these add up to the engine's busy time, so per-sample cost stays
+    /// meaningful when requests share decode steps.
+    public internal(set) var computeSeconds: Double = 0
 }
 
 /// Something that happened during generation, for streaming.
@@ -27,16 +33,20 @@ public struct GenerationEvent: Sendable {
     public let text: String
 }
 
-/// Wall-clock figures of one request.
+/// Wall-clock figures of one request. When requests share the engine, prefill and
+/// decode wall times overlap other requests' work; `GeneratedSample.computeSeconds`
+/// holds each sample's share of the engine instead.
 public struct GenerationTimings: Sendable, Equatable {
     public var promptTokenCount = 0
-    /// Prefill time.
+    /// From submission to admission (waiting in the scheduler's queue); 0 for `InferenceEngine.generate`.
+    public var queueSeconds = 0.0
+    /// From admission to the end of the prompt's prefill.
     public var promptSeconds = 0.0
     /// Tokens generated over all samples.
     public var generatedTokenCount = 0
-    /// Time from the end of prefill to the last token.
+    /// From the first sample's first token to the last sample's last token.
     public var decodeSeconds = 0.0
-    /// Batched decode steps (forward passes after prefill).
+    /// Forward passes in which at least one of the request's samples decoded.
     public var decodeSteps = 0
 
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokenCount) / promptSeconds : 0 }
@@ -55,10 +65,12 @@ public struct GenerationOutput: Sendable, Equatable {
 /// (sharing the prompt's pages), and decodes all samples together, one batched
 /// forward pass per step, so each weight matrix is read once per step for the
 /// whole batch. Samples that finish leave the batch (and free their pages) while the
-/// others continue.
+/// others continue. `generate(_ requests:)` runs several prompts the same way, with
+/// continuous batching across them.
 ///
 /// Synchronous and single-caller: it owns the KV cache, scratch and worker pool,
-/// and a step never suspends. Wrap it in an actor or a serial queue to share it.
+/// and a step never suspends. `GenerationScheduler` shares one engine between many
+/// concurrent callers.
 ///
 /// ```swift
 /// let engine = try InferenceEngine(path: modelPath)
@@ -69,33 +81,56 @@ public struct GenerationOutput: Sendable, Equatable {
 public final class InferenceEngine {
     public let model: LlamaModel
     public let tokenizer: Tokenizer?
-    /// Samples one request may ask for.
+    /// Samples that decode at once (the decode batch width); the most one request may ask for.
     public let maxSamples: Int
     public let pool: WorkerPool
-    let scratch: LlamaScratch
-    let cache: PagedKVCache
+    let batch: GenerationBatch
+    private var nextRequestID = 0
+
+    /// Rows of prompt a step may prefill beside a full decode batch.
+    static let prefillChunkRows = 128
+    /// Prompts that may end in one step (each ends on a row with logits).
+    static let prefillLogitRows = 4
 
     /// - Parameters:
     ///   - threadCount: pool threads (the caller's included); default: all processors.
-    ///   - maxSamples: samples per request (the decode batch width).
+    ///   - maxSamples: samples decoding at once, over all requests (the decode batch width).
     ///   - maxTotalPositions: KV-cache positions over all sequences (shared prompt pages count once).
-    public init(model: LlamaModel, tokenizer: Tokenizer?, threadCount: Int? = nil, maxSamples: Int = 64,
-                maxTotalPositions: Int = 1 << 16) {
+    public convenience init(model: LlamaModel, tokenizer: Tokenizer?, threadCount: Int? = nil, maxSamples: Int = 64,
+                            maxTotalPositions: Int = 1 << 16) {
+        self.init(model: model, tokenizer: tokenizer, threadCount: threadCount, maxSamples: maxSamples,
+                  maxTotalPositions: maxTotalPositions, maxPrefillingRequests: 1)
+    }
+
+    /// - Parameter maxPrefillingRequests: requests that may be prefilling or waiting
+    ///   for decode rows at once (each holds one KV sequence for its prompt).
+    init(model: LlamaModel, tokenizer: Tokenizer?, threadCount: Int?, maxSamples: Int, maxTotalPositions: Int,
+         maxPrefillingRequests: Int) {
+        precondition(maxSamples >= 1 && maxPrefillingRequests >= 1)
         self.model = model
         self.tokenizer = tokenizer
         self.maxSamples = maxSamples
         pool = WorkerPool(threadCount: threadCount)
-        scratch = LlamaScratch(model: model, maxBatchRows: max(128, maxSamples), maxLogitRows: maxSamples, pool: pool)
-        cache = model.makeCache(maxSequences: maxSamples + 1, maxTotalPositions: maxTotalPositions)
+        let scratch = LlamaScratch(model: model, maxBatchRows: maxSamples + Self.prefillChunkRows,
+                                   maxLogitRows: maxSamples + Self.prefillLogitRows, pool: pool)
+        let cache = model.makeCache(maxSequences: maxSamples + maxPrefillingRequests, maxTotalPositions: maxTotalPositions)
+        batch = GenerationBatch(model: model, tokenizer: tokenizer, scratch: scratch, cache: cache, maxDecodeRows: maxSamples,
+                                prefillLogitRows: Self.prefillLogitRows, maxPrefillingRequests: maxPrefillingRequests)
     }
 
     /// Loads model and tokenizer from one GGUF file.
     public convenience init(path: String, threadCount: Int? = nil, maxSamples: Int = 64) throws(EngineError) {
+        let (model, tokenizer) = try Self.load(path: path)
+        self.init(model: model, tokenizer: tokenizer, threadCount: threadCount, maxSamples: maxSamples)
+    }
+
+    /// Model and tokenizer of one GGUF file.
+    static func load(path: String) throws(EngineError) -> (LlamaModel, Tokenizer) {
         let model: LlamaModel
         do { model = try LlamaModel(path: path) } catch { throw .model(error) }
         let tokenizer: Tokenizer
         do { tokenizer = try Tokenizer(gguf: model.weights.file) } catch { throw .tokenizer(error) }
-        self.init(model: model, tokenizer: tokenizer, threadCount: threadCount, maxSamples: maxSamples)
+        return (model, tokenizer)
     }
 
     /// Generates `count` samples continuing `promptTokens`; sample i draws with seed
@@ -125,112 +160,56 @@ public final class InferenceEngine {
     public func generate(promptTokens: [Int], parameters: GenerationOptions, seeds: [UInt64],
                          reportLogprobs: Bool = false,
                          onEvent: ((GenerationEvent) -> Void)? = nil) throws(EngineError) -> GenerationOutput {
-        try parameters.validate()
-        guard !promptTokens.isEmpty else { throw .emptyPrompt }
-        let count = seeds.count
-        guard count >= 1, count <= maxSamples else {
-            throw .invalidParameter(name: "count", value: "\(count)", expected: "1 to \(maxSamples)")
-        }
-        let clock = ContinuousClock()
-        var timings = GenerationTimings(promptTokenCount: promptTokens.count)
-        let stopTokens = parameters.stopTokens.union(tokenizer?.eotIDs ?? [])
-
-        // Prefill once, in chunks of the scratch's batch capacity.
-        let prefillStart = clock.now
-        var sequences: [Int] = []
-        defer { for s in sequences { cache.release(s) } }
-        var firstLogits: [Float]
-        do {
-            let root = try cache.createSequence()
-            sequences = [root]
-            var start = 0
-            firstLogits = []
-            while start < promptTokens.count {
-                let end = min(start + scratch.maxBatchRows, promptTokens.count)
-                let rows = (start..<end).map {
-                    BatchRow(sequence: root, position: $0, token: promptTokens[$0], wantsLogits: $0 == promptTokens.count - 1)
-                }
-                let logits = try model.forward(batch: rows, cache: cache, scratch: scratch)
-                if end == promptTokens.count { firstLogits = Array(logits.row(0)) }
-                start = end
-            }
-            sequences = try cache.fork(root, count: count)
-            cache.release(root)
-        } catch { throw .model(error) }
-        timings.promptSeconds = seconds(clock.now - prefillStart)
-
-        // Per-sample state.
-        var samples = (0..<count).map { GeneratedSample(index: $0, seed: seeds[$0]) }
-        var samplers = seeds.map { Sampler(parameters: parameters, seed: $0) }
-        var histories = Array(repeating: promptTokens, count: count)
-        var detokenizers = tokenizer.map { t in
-            Array(repeating: StreamingDetokenizer(tokenizer: t, stopStrings: parameters.stopStrings), count: count)
-        }
-        var active = parameters.maxTokens > 0 ? Array(0..<count) : []
-
-        func choose(_ i: Int, _ logits: UnsafeBufferPointer<Float>) -> Bool {
-            let token = samplers[i].sample(logits: logits, history: histories[i][...])
-            if reportLogprobs {
-                samples[i].logprobs.append(Sampler.logprobs(logits: logits, chosen: token, top: parameters.topLogprobs))
-            }
-            samples[i].tokens.append(token)
-            histories[i].append(token)
-            var finished = false
-            var piece = ""
-            if stopTokens.contains(token) {
-                samples[i].finishReason = .stop
-                finished = true
-            } else if detokenizers != nil {
-                piece = detokenizers![i].append(token)
-                if detokenizers![i].stopString != nil {
-                    samples[i].finishReason = .stop
-                    finished = true
-                }
-            }
-            if !finished && (samples[i].tokens.count >= parameters.maxTokens
-                             || promptTokens.count + samples[i].tokens.count >= model.configuration.contextLength) {
-                samples[i].finishReason = .length
-                finished = true
-            }
-            if finished, detokenizers != nil {
-                piece += detokenizers![i].finish()
-            }
-            onEvent?(GenerationEvent(sampleIndex: i, token: token, text: piece))
-            return finished
-        }
-
-        let decodeStart = clock.now
-        firstLogits.withUnsafeBufferPointer { logits in
-            active = active.filter { !choose($0, logits) }
-        }
-        do {
-            while !active.isEmpty {
-                let rows = active.map { i in
-                    BatchRow(sequence: sequences[i], position: promptTokens.count + samples[i].tokens.count - 1,
-                             token: samples[i].tokens.last!, wantsLogits: true)
-                }
-                let logits = try model.forward(batch: rows, cache: cache, scratch: scratch)
-                timings.decodeSteps += 1
-                var stillActive: [Int] = []
-                for (r, i) in active.enumerated() {
-                    if choose(i, logits.row(r)) {
-                        cache.release(sequences[i])
-                    } else {
-                        stillActive.append(i)
-                    }
-                }
-                active = stillActive
-            }
-        } catch { throw .model(error) }
-        timings.decodeSeconds = seconds(clock.now - decodeStart)
-        timings.generatedTokenCount = samples.reduce(0) { $0 + $1.tokens.count }
-        if let detokenizers {
-            for i in 0..<count { samples[i].text = detokenizers[i].text }
-        }
-        return GenerationOutput(samples: samples, promptTokenCount: promptTokens.count, timings: timings)
+        let request = GenerationRequest(promptTokens: promptTokens, parameters: parameters, seeds: seeds,
+                                        reportLogprobs: reportLogprobs)
+        try batch.validate(request)
+        return try run([(request, onEvent)])[0].get()
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    /// Runs several requests together on the caller's thread, with continuous batching
+    /// across them: they are admitted in order as KV-cache room and decode rows allow,
+    /// prompts prefill in chunks beside the live samples' decode rows, and samples of a
+    /// later request take the rows that finished samples leave. Each sample's tokens
+    /// are those `generate` gives for its prompt, parameters and seed alone.
+    ///
+    /// - Returns: one result per request, in order; a request that is invalid fails
+    ///   alone, while an error of the model fails every request still running.
+    public func generate(_ requests: [GenerationRequest]) -> [Result<GenerationOutput, EngineError>] {
+        var results = [Result<GenerationOutput, EngineError>?](repeating: nil, count: requests.count)
+        var valid: [(GenerationRequest, ((GenerationEvent) -> Void)?)] = []
+        var positions: [Int] = []
+        for (i, request) in requests.enumerated() {
+            do throws(EngineError) {
+                try batch.validate(request)
+                valid.append((request, nil))
+                positions.append(i)
+            } catch {
+                results[i] = .failure(error)
+            }
+        }
+        for (position, result) in zip(positions, run(valid)) { results[position] = result }
+        return results.map { $0! }
+    }
+
+    /// Admits `requests` (validated) in order as the batch allows and steps until all
+    /// have finished.
+    private func run(_ requests: [(GenerationRequest, ((GenerationEvent) -> Void)?)]) -> [Result<GenerationOutput, EngineError>] {
+        precondition(batch.isIdle, "InferenceEngine is single-caller: generate was called while a request was running")
+        var results = [Result<GenerationOutput, EngineError>?](repeating: nil, count: requests.count)
+        let firstID = nextRequestID
+        nextRequestID += requests.count
+        var next = 0
+        var remaining = requests.count
+        while remaining > 0 {
+            while next < requests.count && batch.canAdmit(requests[next].0) {
+                batch.admit(requests[next].0, id: firstID + next, onEvent: requests[next].1)
+                next += 1
+            }
+            for (id, result) in batch.step() {
+                results[id - firstID] = result
+                remaining -= 1
+            }
+        }
+        return results.map { $0! }
     }
 }

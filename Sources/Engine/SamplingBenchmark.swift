@@ -13,6 +13,12 @@ import Tokenizers
 /// so every run does the same work and runs at different N are comparable. The
 /// tokenizer is still used to build the prompt from ordinary text.
 ///
+/// With `promptCount` Q > 1, each run instead sends Q distinct prompts of N samples
+/// each to one engine at once (`InferenceEngine.generate(_ requests:)`, the batching
+/// core `GenerationScheduler` runs): they prefill in chunks beside each other's decode
+/// rows and decode together, Q × N samples per step. That is the dataset-run workload,
+/// where continuous batching across prompts keeps the batch full.
+///
 /// It is a benchmark, never a timed test: nothing here asserts a speed.
 public struct SamplingBenchmark: Sendable {
     /// What to measure.
@@ -22,8 +28,10 @@ public struct SamplingBenchmark: Sendable {
         public var promptTokenCount: Int
         /// New tokens per sample.
         public var generatedTokenCount: Int
-        /// The N values, in the order they run.
+        /// The N values (samples per prompt), in the order they run.
         public var sampleCounts: [Int]
+        /// Distinct prompts per run, sent together (Q); 1 = one shared prompt.
+        public var promptCount: Int
         /// Runs per N; figures are reported as median and min–max over them.
         public var repeats: Int
         /// Worker threads; nil = all processors.
@@ -36,7 +44,9 @@ public struct SamplingBenchmark: Sendable {
 
         public init(modelPath: String, promptTokenCount: Int = 128, generatedTokenCount: Int = 128,
                     sampleCounts: [Int] = [1, 4, 16, 64, 256], repeats: Int = 3, threadCount: Int? = nil,
-                    temperature: Double = 0.8, topK: Int = 40, topP: Double = 0.95, seed: UInt64 = 0) {
+                    temperature: Double = 0.8, topK: Int = 40, topP: Double = 0.95, seed: UInt64 = 0,
+                    promptCount: Int = 1) {
+            self.promptCount = promptCount
             self.modelPath = modelPath
             self.promptTokenCount = promptTokenCount
             self.generatedTokenCount = generatedTokenCount
@@ -65,6 +75,7 @@ public struct SamplingBenchmark: Sendable {
             try check(!sampleCounts.isEmpty, "n", sampleCounts, "at least one sample count")
             try check(sampleCounts.allSatisfy { $0 >= 1 }, "n", sampleCounts, "sample counts of at least 1")
             try check(repeats >= 1, "repeat", repeats, "at least 1")
+            try check(promptCount >= 1, "prompts", promptCount, "at least 1")
             try check(threadCount.map { $0 >= 1 } ?? true, "threads", threadCount ?? 0, "at least 1")
             try generationOptions.validate()
         }
@@ -95,7 +106,9 @@ public struct SamplingBenchmark: Sendable {
     /// A prompt of exactly `count` tokens: the tokens of a fixed English paragraph,
     /// repeated as often as needed and cut; without a tokenizer, ids cycling through
     /// `256..<min(vocabularySize, 1256)` (ordinary tokens in byte-level vocabularies).
-    public static func syntheticPrompt(tokenizer: Tokenizer?, vocabularySize: Int, count: Int) -> [Int] {
+    /// Prompt `variant` k > 0 starts k × 7 tokens into the cycle, so Q variants are Q
+    /// distinct prompts of the same length.
+    public static func syntheticPrompt(tokenizer: Tokenizer?, vocabularySize: Int, count: Int, variant: Int = 0) -> [Int] {
         let paragraph = """
             The committee met on a grey morning to weigh the evidence. Each member read the \
             reports, checked the figures twice, and wrote down a short answer before the \
@@ -108,17 +121,17 @@ public struct SamplingBenchmark: Sendable {
             let high = max(low + 1, min(vocabularySize, low + 1000))
             unit = Array(low..<high)
         }
-        return (0..<count).map { unit[$0 % unit.count] }
+        return (0..<count).map { unit[($0 + variant * 7) % unit.count] }
     }
 
     /// KV-cache memory the engine holds at the end of decode, computed (the engine does
     /// not expose its cache): the shared prompt once, then each sample's own positions,
-    /// in the cache's f16 (keys and values, every layer).
+    /// in the cache's f16 (keys and values, every layer), times `promptCount` prompts.
     public static func kvCacheBytes(configuration model: LlamaConfiguration, promptTokens: Int,
-                                    generatedTokens: Int, sampleCount: Int) -> Int {
+                                    generatedTokens: Int, sampleCount: Int, promptCount: Int = 1) -> Int {
         let bytesPerPosition = PagedKVCache.bytesPerPosition(layerCount: model.layerCount, kvWidth: model.kvWidth)
         // The last sampled token of a sample is never fed back, so it has no KV entry.
-        return bytesPerPosition * (promptTokens + sampleCount * max(0, generatedTokens - 1))
+        return bytesPerPosition * promptCount * (promptTokens + sampleCount * max(0, generatedTokens - 1))
     }
 
     /// Runs every N `repeats` times. `progress` is called after each run (for a
@@ -128,8 +141,11 @@ public struct SamplingBenchmark: Sendable {
         let model: LlamaModel
         do { model = try LlamaModel(path: configuration.modelPath) } catch { throw .model(error) }
         let tokenizer = try? Tokenizer(gguf: model.weights.file)
-        let prompt = Self.syntheticPrompt(tokenizer: tokenizer, vocabularySize: model.configuration.vocabularySize,
-                                          count: configuration.promptTokenCount)
+        let promptCount = configuration.promptCount
+        let prompts = (0..<promptCount).map {
+            Self.syntheticPrompt(tokenizer: tokenizer, vocabularySize: model.configuration.vocabularySize,
+                                 count: configuration.promptTokenCount, variant: $0)
+        }
         let options = configuration.generationOptions
         let context = model.configuration.contextLength
         guard configuration.promptTokenCount + configuration.generatedTokenCount <= context else {
@@ -140,26 +156,35 @@ public struct SamplingBenchmark: Sendable {
         let peakResettable = ProcessStatistics.resetPeak()
         var runs: [BenchmarkRun] = []
         for n in configuration.sampleCounts {
-            // One engine per N, sized for it, as a server configured for N would be.
-            // Without a tokenizer the engine stops only at maxTokens (see the type's comment).
+            // One engine per N, sized for Q × N samples, as a server configured for them
+            // would be. Without a tokenizer the engine stops only at maxTokens (see the type's comment).
+            let width = promptCount * n
             let pagesSlack = 2 * 16
-            let positions = max(1 << 16, prompt.count + n * (configuration.generatedTokenCount + pagesSlack))
+            let positions = max(1 << 16, promptCount * (configuration.promptTokenCount + pagesSlack)
+                                + width * (configuration.generatedTokenCount + pagesSlack))
             let engine = InferenceEngine(model: model, tokenizer: nil, threadCount: configuration.threadCount,
-                                         maxSamples: n, maxTotalPositions: positions)
-            // Warm-up: touches the weights and the scratch buffers for N rows once.
+                                         maxSamples: width, maxTotalPositions: positions,
+                                         maxPrefillingRequests: promptCount)
+            // Warm-up: touches the weights and the scratch buffers for Q × N rows once.
             var warmUp = options
             warmUp.maxTokens = 2
-            _ = try engine.generate(promptTokens: Array(prompt.prefix(16)), parameters: warmUp, count: n)
+            _ = try engine.generate(promptTokens: Array(prompts[0].prefix(16)), parameters: warmUp, count: width)
+            let requests = prompts.enumerated().map { k, prompt in
+                GenerationRequest(promptTokens: prompt, parameters: options,
+                                  seeds: (0..<n).map { options.seed &+ UInt64(k * n + $0) })
+            }
             for repeatIndex in 0..<configuration.repeats {
                 if peakResettable { _ = ProcessStatistics.resetPeak() }
                 let cpuStart = ProcessStatistics.cpuSeconds()
-                let output = try engine.generate(promptTokens: prompt, parameters: options, count: n)
+                let timings = try Self.measure(engine: engine, requests: requests)
                 let run = BenchmarkRun(
-                    sampleCount: n, repeatIndex: repeatIndex, timings: output.timings,
+                    sampleCount: n, repeatIndex: repeatIndex, timings: timings,
                     cpuSeconds: ProcessStatistics.cpuSeconds() - cpuStart,
                     peakResidentBytes: ProcessStatistics.peakResidentBytes(),
-                    kvCacheBytes: Self.kvCacheBytes(configuration: model.configuration, promptTokens: prompt.count,
-                                                    generatedTokens: configuration.generatedTokenCount, sampleCount: n))
+                    kvCacheBytes: Self.kvCacheBytes(configuration: model.configuration, promptTokens: configuration.promptTokenCount,
+                                                    generatedTokens: configuration.generatedTokenCount, sampleCount: n,
+                                                    promptCount: promptCount),
+                    promptCount: promptCount)
                 runs.append(run)
                 progress(run)
             }
@@ -169,14 +194,45 @@ public struct SamplingBenchmark: Sendable {
     }
 }
 
-/// One timed generation request at one N.
+extension SamplingBenchmark {
+    /// Runs `requests` together and returns their combined timings: prompt tokens and
+    /// new tokens over all of them; prefill = until the last prompt finished prefilling
+    /// (earlier prompts' decode overlaps it when Q > 1); decode = from then to the end;
+    /// decode steps = forward passes with decode rows. One request gives its own timings.
+    static func measure(engine: InferenceEngine, requests: [GenerationRequest]) throws(EngineError) -> GenerationTimings {
+        if requests.count == 1 {
+            let request = requests[0]
+            return try engine.generate(promptTokens: request.promptTokens, parameters: request.parameters,
+                                       seeds: request.seeds).timings
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let stepsBefore = engine.batch.counters.decodeSteps
+        var outputs: [GenerationOutput] = []
+        for result in engine.generate(requests) { outputs.append(try result.get()) }
+        let wallSeconds = (clock.now - start).inSeconds
+        var timings = GenerationTimings()
+        timings.promptTokenCount = outputs.reduce(0) { $0 + $1.promptTokenCount }
+        timings.generatedTokenCount = outputs.reduce(0) { $0 + $1.timings.generatedTokenCount }
+        timings.promptSeconds = outputs.map(\.timings.promptSeconds).max() ?? 0
+        timings.decodeSeconds = max(0, wallSeconds - timings.promptSeconds)
+        timings.decodeSteps = engine.batch.counters.decodeSteps - stepsBefore
+        return timings
+    }
+}
+
+/// One timed generation run at one N (Q prompts × N samples when `promptCount` > 1).
 public struct BenchmarkRun: Sendable, Codable, Equatable {
+    /// Samples per prompt (N).
     public let sampleCount: Int
+    /// Distinct prompts sent together (Q).
+    public let promptCount: Int
     public let repeatIndex: Int
+    /// Prompt tokens over all Q prompts.
     public let promptTokens: Int
     /// Prefill wall time, the fork of the prompt's KV pages into N sequences included.
     public let promptSeconds: Double
-    /// New tokens over all samples (N × gen-tokens when generation ran its full length).
+    /// New tokens over all samples (Q × N × gen-tokens when generation ran its full length).
     public let generatedTokens: Int
     /// From the end of prefill to the last token.
     public let decodeSeconds: Double
@@ -191,7 +247,7 @@ public struct BenchmarkRun: Sendable, Codable, Equatable {
     public let prefillTokensPerSecond: Double
     /// New tokens per second over all samples.
     public let decodeTokensPerSecond: Double
-    /// New tokens per second each sample saw (`decodeTokensPerSecond / N`).
+    /// New tokens per second each sample saw (`decodeTokensPerSecond / (Q × N)`).
     public let perSequenceTokensPerSecond: Double
     /// VmHWM after the run: the process's peak resident set in bytes, weights included
     /// (per run when the peak could be reset, else since the process started).
@@ -201,17 +257,19 @@ public struct BenchmarkRun: Sendable, Codable, Equatable {
 
     /// A run from the engine's timings of one request.
     public init(sampleCount: Int, repeatIndex: Int, timings: GenerationTimings, cpuSeconds: Double,
-                peakResidentBytes: Int?, kvCacheBytes: Int) {
+                peakResidentBytes: Int?, kvCacheBytes: Int, promptCount: Int = 1) {
         self.init(sampleCount: sampleCount, repeatIndex: repeatIndex, promptTokens: timings.promptTokenCount,
                   promptSeconds: timings.promptSeconds, generatedTokens: timings.generatedTokenCount,
                   decodeSeconds: timings.decodeSeconds, decodeSteps: timings.decodeSteps, cpuSeconds: cpuSeconds,
-                  peakResidentBytes: peakResidentBytes, kvCacheBytes: kvCacheBytes)
+                  peakResidentBytes: peakResidentBytes, kvCacheBytes: kvCacheBytes, promptCount: promptCount)
     }
 
     /// A run from raw counts and seconds; the rates are derived from them.
     public init(sampleCount: Int, repeatIndex: Int, promptTokens: Int, promptSeconds: Double, generatedTokens: Int,
-                decodeSeconds: Double, decodeSteps: Int, cpuSeconds: Double, peakResidentBytes: Int?, kvCacheBytes: Int) {
+                decodeSeconds: Double, decodeSteps: Int, cpuSeconds: Double, peakResidentBytes: Int?, kvCacheBytes: Int,
+                promptCount: Int = 1) {
         self.sampleCount = sampleCount
+        self.promptCount = promptCount
         self.repeatIndex = repeatIndex
         self.promptTokens = promptTokens
         self.promptSeconds = promptSeconds
@@ -223,7 +281,7 @@ public struct BenchmarkRun: Sendable, Codable, Equatable {
         coresUsed = wall > 0 ? cpuSeconds / wall : 0
         prefillTokensPerSecond = promptSeconds > 0 ? Double(promptTokens) / promptSeconds : 0
         decodeTokensPerSecond = decodeSeconds > 0 ? Double(generatedTokens) / decodeSeconds : 0
-        perSequenceTokensPerSecond = decodeTokensPerSecond / Double(max(1, sampleCount))
+        perSequenceTokensPerSecond = decodeTokensPerSecond / Double(max(1, sampleCount * promptCount))
         self.peakResidentBytes = peakResidentBytes
         self.kvCacheBytes = kvCacheBytes
     }
@@ -331,13 +389,15 @@ public struct BenchmarkReport: Sendable, Codable, Equatable {
         summaries = order.compactMap { n in BenchmarkSummary(runs: runs.filter { $0.sampleCount == n }) }
     }
 
-    /// An aligned plain-text table: one row per N, each figure as `median (min–max)`.
+    /// An aligned plain-text table: one row per N (`prompts × N` with several prompts), each
+    /// figure as `median (min–max)`.
     public func table() -> String {
         let peakHeader = peakIsPerRun ? "peak RSS MB (per run)" : "peak RSS MB (process)"
-        var rows = [["N", "prefill tok/s", "decode tok/s (all)", "per-seq tok/s", "cores used", peakHeader, "KV MB", "new tokens"]]
+        let prompts = configuration.promptCount
+        var rows = [[prompts > 1 ? "prompts × N" : "N", "prefill tok/s", "decode tok/s (all)", "per-seq tok/s", "cores used", peakHeader, "KV MB", "new tokens"]]
         for summary in summaries {
             rows.append([
-                String(summary.sampleCount),
+                prompts > 1 ? "\(prompts) × \(summary.sampleCount)" : String(summary.sampleCount),
                 Self.format(summary.prefillTokensPerSecond, decimals: 0),
                 Self.format(summary.decodeTokensPerSecond, decimals: 1),
                 Self.format(summary.perSequenceTokensPerSecond, decimals: 1),

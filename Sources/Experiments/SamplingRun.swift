@@ -39,6 +39,12 @@ public struct RunOutcome: Sendable {
 /// interrupted run, a repeated command, or a larger `samplesPerProblem` does exactly the
 /// missing work. Each sample is stored the moment it is verified; at most
 /// `samplesPerRequest` samples per in-flight request are lost to a crash.
+///
+/// `concurrentRequests` requests are in flight at once. On a backend that batches
+/// across requests (the embedded engine's continuous batching, a serving engine) they
+/// share decode steps, so samples finishing early make room for the next problem's
+/// instead of leaving the batch half empty. Samples depend only on their seeds, so
+/// the stored samples are the same at any concurrency.
 public struct SamplingRun: Sendable {
     public var configuration: RunConfiguration
     public var problems: [Problem]
@@ -46,7 +52,7 @@ public struct SamplingRun: Sendable {
     public var template: PromptTemplate
     /// Samples asked of the backend in one request (one shared-prompt batch on the embedded engine).
     public var samplesPerRequest: Int
-    /// Problems in flight at once.
+    /// Requests in flight at once (`concurrencyFilling` gives one that keeps a batching backend full).
     public var concurrentRequests: Int
 
     public init(configuration: RunConfiguration, problems: [Problem], samplesPerProblem: Int, template: PromptTemplate,
@@ -57,6 +63,14 @@ public struct SamplingRun: Sendable {
         self.template = template
         self.samplesPerRequest = max(1, samplesPerRequest)
         self.concurrentRequests = max(1, concurrentRequests)
+    }
+
+    /// Requests to keep in flight so a backend decoding `batchWidth` samples at once
+    /// stays full with requests of `samplesPerRequest` samples: enough to fill the
+    /// width, plus one more whose prompt prefills while the others decode.
+    public static func concurrencyFilling(batchWidth: Int, samplesPerRequest: Int) -> Int {
+        let perRequest = max(1, samplesPerRequest)
+        return (max(1, batchWidth) + perRequest - 1) / perRequest + 1
     }
 
     /// The work left: for each problem, the sample indices not yet stored.

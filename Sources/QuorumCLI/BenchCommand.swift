@@ -20,8 +20,10 @@ struct SampleBenchCommand: ParsableCommand {
             For each N, a synthetic prompt of exactly --prompt-tokens tokens is prefilled once \
             and N samples of exactly --gen-tokens new tokens are decoded together (end-of-turn \
             tokens do not stop them). Each N runs --repeat times after a warm-up; the table shows \
-            the median and the min–max range. Progress goes to stderr. docs/BENCHMARKS.md \
-            explains the figures and how to compare them with llama.cpp.
+            the median and the min–max range. With --prompts Q, each run sends Q distinct prompts \
+            of N samples each at once, batched together (continuous batching across prompts, as in a \
+            dataset run). Progress goes to stderr. docs/BENCHMARKS.md explains the figures and how \
+            to compare them with llama.cpp.
             """)
 
     @Option(help: "Model name in the cache or a path to a .gguf file.")
@@ -33,8 +35,11 @@ struct SampleBenchCommand: ParsableCommand {
     @Option(name: .customLong("gen-tokens"), help: "New tokens per sample.")
     var genTokens: Int = 128
 
-    @Option(name: .shortAndLong, help: "Sample counts N, comma-separated.")
+    @Option(name: .shortAndLong, help: "Sample counts N (per prompt), comma-separated.")
     var n: String = "1,4,16,64,256"
+
+    @Option(help: "Distinct prompts Q sent together per run, each with N samples (Q × N decode together).")
+    var prompts: Int = 1
 
     @Option(help: "Runs per N (median and range are reported).")
     var `repeat`: Int = 3
@@ -65,18 +70,21 @@ struct SampleBenchCommand: ParsableCommand {
         SamplingBenchmark.Configuration(
             modelPath: modelPath, promptTokenCount: promptTokens, generatedTokenCount: genTokens,
             sampleCounts: try SamplingBenchmark.parseSampleCounts(n), repeats: `repeat`, threadCount: threads,
-            temperature: temperature, topK: topK, topP: topP, seed: seed)
+            temperature: temperature, topK: topK, topP: topP, seed: seed, promptCount: prompts)
     }
 
     func run() throws {
         let path = try ModelCache().resolve(model).path
         let benchmark = SamplingBenchmark(configuration: try configuration(modelPath: path))
         let config = benchmark.configuration
-        printError("bench sample: \(URL(fileURLWithPath: path).lastPathComponent), prompt \(config.promptTokenCount) tokens, "
+        printError("bench sample: \(URL(fileURLWithPath: path).lastPathComponent), "
+                   + (config.promptCount > 1 ? "\(config.promptCount) distinct prompts of " : "prompt ")
+                   + "\(config.promptTokenCount) tokens, "
                    + "\(config.generatedTokenCount) new tokens per sample, N = \(config.sampleCounts.map(String.init).joined(separator: ",")), "
                    + "\(config.repeats) run(s) each, \(config.threadCount.map(String.init) ?? "all") thread(s)")
         let report = try benchmark.run { run in
-            printError(String(format: "  N=%d run %d: prefill %.0f tok/s, decode %.1f tok/s (%d tokens in %.2f s), %.2f cores used",
+            printError((run.promptCount > 1 ? "  prompts=\(run.promptCount)" : " ")
+                       + String(format: " N=%d run %d: prefill %.0f tok/s, decode %.1f tok/s (%d tokens in %.2f s), %.2f cores used",
                               run.sampleCount, run.repeatIndex + 1, run.prefillTokensPerSecond,
                               run.decodeTokensPerSecond, run.generatedTokens, run.decodeSeconds, run.coresUsed))
         }

@@ -75,6 +75,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Samples decoded together per request (one shared-prompt batch).")
     var samplesPerRequest: Int = 16
 
+    @Option(help: "Requests in flight at once; the embedded engine decodes them together (continuous batching). Default: enough to keep the engine's \(RunOptions.embeddedBatchWidth) decode rows full.")
+    var concurrency: Int?
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -87,6 +90,7 @@ struct RunOptions: ParsableArguments {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1].") }
         guard samplesPerRequest >= 1 else { throw ValidationError("--samples-per-request must be at least 1.") }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
     }
 
     /// Runs the plan and returns the run id.
@@ -117,7 +121,9 @@ struct RunOptions: ParsableArguments {
             seed: seed, verifier: verifierName)
         let runStore = try RunStore(path: store ?? RunStore.defaultPath())
         let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: n, template: template,
-                               samplesPerRequest: samplesPerRequest, concurrentRequests: 1)
+                               samplesPerRequest: samplesPerRequest,
+                               concurrentRequests: concurrency ?? SamplingRun.concurrencyFilling(
+                                   batchWidth: Self.embeddedBatchWidth, samplesPerRequest: min(n, samplesPerRequest)))
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(model) (\(backend)), template \(template.name), verifier \(verifierName)")
         let outcome = try await plan.run(store: runStore, provider: provider, verifier: check) { bar.update($0) }
@@ -140,8 +146,11 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("Backend '\(backend)' is not available yet; use --backend embedded. (OpenAI-compatible backends are tracked in issue 7.)")
         }
         let path = try ModelCache().resolve(model).path
-        return try EmbeddedCompletionProvider(path: path, modelName: model)
+        return try EmbeddedCompletionProvider(path: path, modelName: model, maxSamples: Self.embeddedBatchWidth)
     }
+
+    /// Samples the embedded engine decodes at once over all in-flight requests.
+    static let embeddedBatchWidth = 64
 
     func modelSHA256() throws -> String? {
         if let spec = ModelCatalog.named(model) { return spec.sha256 }

@@ -124,4 +124,21 @@ struct BenchmarkReportTests {
         }
         #expect(report.summaries.map(\.sampleCount) == [1, 3])
     }
+
+    @Test func severalPromptsRunTogetherAtFullLengthAndAreDistinct() throws {
+        let model = try TestPaths.defaultModel().path
+        let benchmark = SamplingBenchmark(configuration: .init(
+            modelPath: model, promptTokenCount: 21, generatedTokenCount: 9, sampleCounts: [2], repeats: 1,
+            threadCount: 2, temperature: 1.0, topK: 0, topP: 1, promptCount: 3))
+        let report = try benchmark.run()
+        let run = try #require(report.runs.first)
+        #expect(run.promptCount == 3 && run.sampleCount == 2)
+        #expect(run.promptTokens == 3 * 21)
+        #expect(run.generatedTokens == 3 * 2 * 9, "generation stopped early")
+        #expect(report.table().contains("3 × 2"))
+        let prompts = (0..<3).map {
+            SamplingBenchmark.syntheticPrompt(tokenizer: nil, vocabularySize: 49152, count: 21, variant: $0)
+        }
+        #expect(Set(prompts).count == 3 && prompts.allSatisfy { $0.count == 21 })
+    }
 }

@@ -159,9 +159,32 @@ struct EmbeddedCompletionProviderTests {
         #expect(alone[0].text == first[1].text)
         #expect(abs((alone[0].logprobSum ?? 0) - (first[1].logprobSum ?? 1)) < 1e-3)
         for completion in first {
+            #expect(completion.seconds > 0)
             #expect(completion.completionTokens > 0 && completion.completionTokens <= 12)
             #expect(completion.promptTokens > 0)
             #expect((completion.logprobSum ?? 1) < 0)
+        }
+    }
+
+    @Test func concurrentCompletionsShareTheEngineAndEqualSequentialOnes() async throws {
+        let provider = try EmbeddedCompletionProvider(path: try TestPaths.defaultModel().path, threadCount: 2, maxSamples: 4)
+        let parameters = SamplingParameters(temperature: 0.8, maxTokens: 16, logprobs: 0)
+        let requests = ["Name a fruit.", "Name a planet.", "What is 2 + 3?"].enumerated().map { i, question in
+            CompletionRequest(prompt: .messages([ScalingCore.ChatMessage(role: "user", content: question)]), parameters: parameters,
+                              seeds: (0..<3).map { UInt64(10 * i + $0) })
+        }
+        // Nine samples on four decode rows at once.
+        let together = try await withThrowingTaskGroup(of: (Int, [Completion]).self) { group in
+            for (i, request) in requests.enumerated() { group.addTask { (i, try await provider.complete(request)) } }
+            var results = [[Completion]](repeating: [], count: requests.count)
+            for try await (i, completions) in group { results[i] = completions }
+            return results
+        }
+        for (i, request) in requests.enumerated() {
+            let alone = try await provider.complete(request)
+            #expect(together[i].map(\.text) == alone.map(\.text))
+            #expect(together[i].map(\.logprobSum) == alone.map(\.logprobSum))
+            #expect(together[i].map(\.seed) == request.seeds)
         }
     }
 }

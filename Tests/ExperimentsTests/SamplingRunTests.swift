@@ -26,6 +26,24 @@ final class SeededBackend: CompletionProvider, @unchecked Sendable {
     static func text(for seed: UInt64) -> String { "Final answer: \(seed % 3)" }
 }
 
+/// `SeededBackend`'s samples, slowly, counting how many requests are in flight at once.
+final class InFlightBackend: CompletionProvider, @unchecked Sendable {
+    let modelName = "seeded-test-backend"
+    private let lock = NSLock()
+    private var current = 0
+    private(set) var maximum = 0
+
+    func complete(_ request: CompletionRequest) async throws -> [Completion] {
+        lock.withLock {
+            current += 1
+            maximum = max(maximum, current)
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        lock.withLock { current -= 1 }
+        return try await SeededBackend().complete(request)
+    }
+}
+
 enum PromptText {
     static func of(_ prompt: ProblemPrompt) -> String {
         switch prompt {
@@ -116,6 +134,24 @@ struct SamplingRunTests {
         let passed = try store.samples(runID: outcome.runID).filter(\.verdict.isCorrect).count
         #expect(last.passed == passed)
         #expect(abs(last.passAt1 - Double(passed) / 12) < 1e-12)
+    }
+
+    @Test func concurrentRequestsAreBoundedAndStoreWhatASequentialRunStores() async throws {
+        let sequentialStore = try Self.store()
+        var sequential = Self.plan(5)
+        sequential.concurrentRequests = 1
+        let first = try await sequential.run(store: sequentialStore, provider: SeededBackend(), verifier: LastDigitVerifier())
+
+        let concurrentStore = try Self.store()
+        var concurrent = Self.plan(5)
+        concurrent.concurrentRequests = 4
+        let backend = InFlightBackend()
+        let second = try await concurrent.run(store: concurrentStore, provider: backend, verifier: LastDigitVerifier())
+        #expect(backend.maximum > 1 && backend.maximum <= 4, "in flight at once: \(backend.maximum)")
+        #expect(try concurrentStore.samples(runID: second.runID) == sequentialStore.samples(runID: first.runID))
+        // The default keeps a 64-row batch full: 8 requests of 8 fill it, one more prefills ahead.
+        #expect(SamplingRun.concurrencyFilling(batchWidth: 64, samplesPerRequest: 8) == 9)
+        #expect(SamplingRun.concurrencyFilling(batchWidth: 64, samplesPerRequest: 24) == 4)
     }
 
     @Test func templatesRenderEachFormat() throws {
