@@ -33,11 +33,13 @@ let package = Package(
         .library(name: "Quorum", targets: [
             "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
-            "Report", "Aggregation",
+            "Report", "Aggregation", "OpenAIClient",
         ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Engine layer: tensors, files, kernels.
@@ -61,6 +63,13 @@ let package = Package(
         .target(name: "Report", swiftSettings: commonSettings),
         .target(name: "Aggregation", dependencies: ["ScalingCore", "Verifiers", "Metrics"], swiftSettings: commonSettings),
 
+        // OpenAI-compatible servers (vLLM, SGLang, llama.cpp, Ollama, hosted APIs) as a CompletionProvider.
+        .target(name: "OpenAIClient", dependencies: [
+            "ScalingCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: commonSettings),
+
         // Shared by the test targets: fixture paths, the default model, shared data.
         .target(name: "TestSupport", dependencies: ["ModelHub"], swiftSettings: commonSettings),
 
@@ -70,6 +79,7 @@ let package = Package(
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
                 "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report", "Aggregation",
+                "OpenAIClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -89,6 +99,11 @@ let package = Package(
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "Datasets", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "OpenAIClientTests", dependencies: [
+            "OpenAIClient", "ScalingCore", "RunStore", "Experiments", "Verifiers", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
     ]
 )
