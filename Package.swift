@@ -33,11 +33,12 @@ let package = Package(
         .library(name: "Quorum", targets: [
             "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
-            "Report", "Aggregation", "OpenAIClient",
+            "Report", "Aggregation", "OpenAIAPI", "Server", "OpenAIClient",
         ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
@@ -63,9 +64,19 @@ let package = Package(
         .target(name: "Report", swiftSettings: commonSettings),
         .target(name: "Aggregation", dependencies: ["ScalingCore", "Verifiers", "Metrics"], swiftSettings: commonSettings),
 
+        // The OpenAI API: wire types (Foundation and ScalingCore.JSONValue only), and `quorum serve` on Hummingbird.
+        .target(name: "OpenAIAPI", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .target(
+            name: "Server",
+            dependencies: [
+                "OpenAIAPI", "ScalingCore", "Aggregation",
+                .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            ],
+            swiftSettings: commonSettings),
+
         // OpenAI-compatible servers (vLLM, SGLang, llama.cpp, Ollama, hosted APIs) as a CompletionProvider.
         .target(name: "OpenAIClient", dependencies: [
-            "ScalingCore",
+            "OpenAIAPI", "ScalingCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: commonSettings),
@@ -79,7 +90,7 @@ let package = Package(
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
                 "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report", "Aggregation",
-                "OpenAIClient",
+                "OpenAIAPI", "Server", "OpenAIClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -105,5 +116,6 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "OpenAIAPI", "Engine", "ModelHub", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
     ]
 )
