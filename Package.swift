@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "OpenAIClientTests", dependencies: [
-            "OpenAIClient", "ScalingCore", "RunStore", "Experiments", "Verifiers", "TestSupport",
+            "OpenAIClient", "ScalingCore", "RunStore", "Experiments", "Verifiers", "Engine", "ModelHub", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: commonSettings),

@@ -75,3 +75,17 @@ public struct OpenAIClientConfiguration: Sendable {
         return result
     }
 }
+
+extension OpenAIClientConfiguration {
+    /// Splits the URL form of a model, `NAME@http(s)://host[:port]/v1`, into the served
+    /// model's name and one base URL; nil when `text` has no `@http://` or `@https://`.
+    /// Model names may contain `@` and `/` (`org/model@rev`): the split is at the last
+    /// `@` that starts a URL.
+    public static func splitModelURL(_ text: String) -> (model: String, baseURL: String)? {
+        let candidates = ["@http://", "@https://"].compactMap { text.range(of: $0, options: [.backwards, .caseInsensitive]) }
+        guard let at = candidates.max(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
+        let model = String(text[..<at.lowerBound])
+        let url = String(text[text.index(after: at.lowerBound)...])
+        return model.isEmpty ? nil : (model, url)
+    }
+}

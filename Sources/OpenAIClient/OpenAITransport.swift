@@ -36,6 +36,9 @@ final class OpenAITransport: Sendable {
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: maxConcurrentRequests)
         configuration.timeout.connect = .seconds(10)
+        // A refused connection comes back at once: our retry loop fails over to another
+        // endpoint, instead of the pool retrying a dead one until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         pool = EndpointPool(baseURLs: baseURLs, maxConcurrentRequests: maxConcurrentRequests, coolOffSeconds: coolOffSeconds)
@@ -136,9 +139,8 @@ final class OpenAITransport: Sendable {
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey.value)") }
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await client.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
-        var buffer = try await response.body.collect(upTo: maxResponseBytes)
-        let data = buffer.readData(length: buffer.readableBytes) ?? Data()
-        return (Int(response.status.code), response.headers, data)
+        let buffer = try await response.body.collect(upTo: maxResponseBytes)
+        return (Int(response.status.code), response.headers, Data(buffer.readableBytesView))
     }
 
     /// The message of an OpenAI error body (`{"error": {"message": ...}}`), or the body's
