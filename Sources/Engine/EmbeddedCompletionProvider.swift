@@ -11,8 +11,8 @@ import Tokenizers
 /// while it runs.
 public actor EmbeddedCompletionProvider: CompletionProvider {
     public nonisolated let modelName: String
-    private let engine: InferenceEngine
-    private let tokenizer: Tokenizer
+    let engine: InferenceEngine
+    let tokenizer: Tokenizer
 
     /// - Parameters:
     ///   - path: a GGUF file with a tokenizer.

@@ -19,5 +19,6 @@ struct Quorum: AsyncParsableCommand {
             ModelCommand.self,
             DataCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
         ])
 }

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Engine
+import Foundation
+import GGUF
+import ModelHub
+import Server
+
+/// `quorum serve`: the embedded engine behind an OpenAI-compatible HTTP API.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model over the OpenAI API (chat and legacy completions, streaming, a strategy per request).",
+        discussion: """
+            Routes: GET /v1/models, POST /v1/chat/completions, POST /v1/completions, GET /health, GET /openapi.json.
+            A strategy per request: model "STRATEGY[:PARAMS]@MODEL" (e.g. self-consistency:8@smollm2-135m-instruct)
+            or the request field "quorum": {"strategy": "best-of-n:8,score=logprob"}.
+            """)
+
+    @Option(help: "Model name in the cache or a path to a .gguf file.")
+    var model: String = ModelCatalog.defaultModel.name
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one; the bound port is printed).")
+    var port: Int = 8080
+
+    @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on /v1 routes.")
+    var apiKey: String?
+
+    @Option(name: .customLong("api-key-file"), help: "Read the API key from this file (first line).")
+    var apiKeyFile: String?
+
+    @Option(name: .customLong("max-n"), help: "The largest n (and strategy sample count) a request may ask for.")
+    var maxN: Int = 16
+
+    @Option(name: .customLong("max-concurrency"), help: "Requests generating at once.")
+    var maxConcurrency: Int = 8
+
+    @Option(name: .customLong("max-queue"), help: "Requests waiting for a slot; beyond this the server answers 429.")
+    var maxQueue: Int = 64
+
+    @Option(help: "Seconds a request may take.")
+    var timeout: Double = 300
+
+    @Option(name: .customLong("max-body-bytes"), help: "The largest request body.")
+    var maxBodyBytes: Int = 1 << 20
+
+    @Option(name: .customLong("max-tokens-limit"), help: "The largest max_tokens a request may ask for (default: the context length).")
+    var maxTokensLimit: Int?
+
+    @Option(help: "Worker threads (default: all processors).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be 0 to 65535.") }
+        guard (1...64).contains(maxN) else { throw ValidationError("--max-n must be 1 to 64.") }
+        guard maxConcurrency >= 1 else { throw ValidationError("--max-concurrency must be at least 1.") }
+        guard maxQueue >= 0 else { throw ValidationError("--max-queue must be 0 or more.") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
+        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024.") }
+        if let maxTokensLimit, maxTokensLimit < 1 { throw ValidationError("--max-tokens-limit must be at least 1.") }
+        if apiKey != nil, apiKeyFile != nil { throw ValidationError("Give --api-key or --api-key-file, not both.") }
+    }
+
+    func run() async throws {
+        var key = apiKey
+        if let apiKeyFile {
+            let text = try String(contentsOfFile: apiKeyFile, encoding: .utf8)
+            key = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let key, !key.isEmpty else { throw ValidationError("--api-key-file \(apiKeyFile) holds no key.") }
+        }
+        let url = try ModelCache().resolve(model)
+        let file = try GGUFFile(path: url.path)
+        let contextLength = try file.int("\(file.architecture ?? "llama").context_length")
+        let fileName = url.lastPathComponent
+        // A catalog model keeps its catalog name, also when given by its path in the cache.
+        let cache = ModelCache()
+        let catalogName = ModelCatalog.named(model)?.name
+            ?? ModelCatalog.all.first { cache.path(for: $0).standardizedFileURL == url.standardizedFileURL }?.name
+        let name = catalogName ?? (fileName as NSString).deletingPathExtension
+        let provider = try EmbeddedCompletionProvider(path: url.path, modelName: name, threadCount: threads, maxSamples: maxN)
+        let served = ServedModel(provider: provider, name: name, aliases: [fileName], contextLength: contextLength) {
+            await provider.promptTokens(for: $0).count
+        }
+        let configuration = ServerConfiguration(
+            host: host, port: port, apiKey: key, maxN: maxN, maxConcurrency: maxConcurrency, maxQueue: maxQueue,
+            timeoutSeconds: timeout, maxBodyBytes: maxBodyBytes, maxTokensLimit: maxTokensLimit)
+        let host = host
+        let keyNote = key == nil ? "" : " (API key required)"
+        try await OpenAIServer(model: served, configuration: configuration).run { port in
+            // One line, for scripts and tests that started the server on port 0.
+            FileHandle.standardOutput.write(Data("quorum serve: \(name) on http://\(host):\(port)\(keyNote)\n".utf8))
+        }
+    }
+}
