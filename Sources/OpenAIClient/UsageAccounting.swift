@@ -4,12 +4,12 @@
 /// all `n` choices. Quorum's `Completion` is per sample, so:
 /// - prompt tokens: every sample gets `prompt_tokens` (the prompt's length, as the
 ///   embedded engine reports it; the server prefilled it once);
-/// - completion tokens: a choice whose chosen-token log-probabilities came back gets their
-///   count (exact: one entry per generated token); with one choice it gets
-///   `completion_tokens`; otherwise `completion_tokens` is split over the choices in
-///   proportion to their text's UTF-8 length, by largest remainder, so the samples'
-///   counts add up to exactly what the server billed;
-/// - a response without `usage` counts 0 tokens (except the log-probability counts).
+/// - completion tokens: with one choice, `completion_tokens`; with several,
+///   `completion_tokens` split over the choices in proportion to their chosen-token
+///   log-probability counts when every choice has them (they can miss the end-of-text
+///   token, which usage counts), else to their text's UTF-8 length; by largest remainder,
+///   so the samples' counts add up to exactly what the server billed;
+/// - a response without `usage` counts each choice's log-probability entries, or 0.
 public enum UsageAccounting {
     /// One choice as the split sees it.
     public struct Choice: Sendable, Hashable {
@@ -26,12 +26,12 @@ public enum UsageAccounting {
 
     /// Completion tokens per choice, following the rules above.
     public static func completionTokens(total: Int?, choices: [Choice]) -> [Int] {
-        if choices.allSatisfy({ $0.logprobTokens != nil }) { return choices.map { $0.logprobTokens! } }
+        let logprobCounts = choices.allSatisfy { $0.logprobTokens != nil } ? choices.map { $0.logprobTokens! } : nil
         guard let total, total > 0, !choices.isEmpty else { return choices.map { $0.logprobTokens ?? 0 } }
         if choices.count == 1 { return [total] }
-        let weights = choices.map { Double(max($0.textBytes, 0)) }
+        let weights = (logprobCounts ?? choices.map(\.textBytes)).map { Double(max($0, 0)) }
         let weightSum = weights.reduce(0, +)
-        // No text at all: split evenly.
+        // Nothing to weigh by: split evenly.
         let shares = weightSum > 0 ? weights.map { Double(total) * $0 / weightSum } : choices.map { _ in Double(total) / Double(choices.count) }
         var counts = shares.map { Int($0.rounded(.down)) }
         let leftover = total - counts.reduce(0, +)

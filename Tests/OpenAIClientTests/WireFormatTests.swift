@@ -59,7 +59,7 @@ struct WireFormatTests {
             let provider = try ClientTestSupport.provider([server.baseURL])
             let completions = try await provider.complete(ClientTestSupport.chatRequest(seeds: [1, 2], logprobs: 0))
             #expect(completions.map(\.logprobSum) == [-0.625, -2.3125])
-            // Token counts come from the log-probability entries, exactly.
+            // usage (5) split by the log-probability entries (2 and 3).
             #expect(completions.map(\.completionTokens) == [2, 3])
             let sent = try #require(server.requests.first)
             #expect(sent.json["logprobs"] as? Bool == true)
@@ -86,9 +86,15 @@ struct WireFormatTests {
         #expect(UsageAccounting.completionTokens(total: 10, choices: Array(repeating: Choice(textBytes: 1), count: 3)) == [4, 3, 3])
         // 7 over bytes 10, 0, 30 → shares 1.75, 0, 5.25 → floors 1, 0, 5; the leftover goes to .75.
         #expect(UsageAccounting.completionTokens(total: 7, choices: [Choice(textBytes: 10), Choice(textBytes: 0), Choice(textBytes: 30)]) == [2, 0, 5])
-        // One choice takes the whole count; log-probability counts win over the split.
+        // One choice takes the whole count, whatever its log-probability entries say.
         #expect(UsageAccounting.completionTokens(total: 12, choices: [Choice(textBytes: 3)]) == [12])
+        #expect(UsageAccounting.completionTokens(total: 8, choices: [Choice(textBytes: 3, logprobTokens: 7)]) == [8])
+        // Log-probability counts, not text lengths, weigh the split when every choice has them.
         #expect(UsageAccounting.completionTokens(total: 12, choices: [Choice(textBytes: 3, logprobTokens: 4), Choice(textBytes: 9, logprobTokens: 8)]) == [4, 8])
+        // Entries that miss each choice's end token: 24 over 7, 7, 7 → 8 each.
+        #expect(UsageAccounting.completionTokens(total: 24, choices: Array(repeating: Choice(textBytes: 1, logprobTokens: 7), count: 3)) == [8, 8, 8])
+        // No usage: the log-probability entries are all there is.
+        #expect(UsageAccounting.completionTokens(total: nil, choices: [Choice(textBytes: 3, logprobTokens: 2), Choice(textBytes: 4, logprobTokens: 5)]) == [2, 5])
         // No usage and no log-probabilities: nothing to count.
         #expect(UsageAccounting.completionTokens(total: nil, choices: [Choice(textBytes: 3), Choice(textBytes: 4)]) == [0, 0])
     }
