@@ -37,7 +37,10 @@ struct RunCommandTests {
         let store = folder.appendingPathComponent("runs.sqlite").path
 
         try await ClientTestSupport.withServer({ request, _ in
-            guard request.headers["authorization"] == "Bearer \(key)" else { return .error(401, "Incorrect API key provided: \(key)") }
+            guard request.headers["authorization"] == "Bearer \(key)" else {
+                // As OpenAI does, the refusal echoes the key it was sent.
+                return .error(401, "Incorrect API key provided: \(request.headers["authorization"]?.dropFirst(7) ?? "")")
+            }
             let answer = request.promptText.contains("2 + 3") ? "5" : "8"
             return FakeResponses.chat((0 ..< request.n).map { _ in "So the answer is \(answer)." }, usage: (prompt: 30, completion: 7 * request.n))
         }) { server in

@@ -45,9 +45,13 @@ final class ServerProcess: @unchecked Sendable {
     /// What the server printed so far (for failure messages).
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// SIGTERM, then SIGKILL after 5 s (uvicorn waits for open keep-alive connections to close).
     func stop() {
         if process.isRunning {
             process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? output.close()
