@@ -33,12 +33,14 @@ let package = Package(
         .library(name: "Quorum", targets: [
             "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
-            "Report", "Aggregation", "OpenAIAPI", "Server",
+            "Report", "Aggregation", "OpenAIAPI", "Server", "OpenAIClient",
         ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Engine layer: tensors, files, kernels.
@@ -76,6 +78,13 @@ let package = Package(
             ],
             swiftSettings: commonSettings),
 
+        // OpenAI-compatible servers (vLLM, SGLang, llama.cpp, Ollama, hosted APIs) as a CompletionProvider.
+        .target(name: "OpenAIClient", dependencies: [
+            "OpenAIAPI", "ScalingCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: commonSettings),
+
         // Shared by the test targets: fixture paths, the default model, shared data.
         .target(name: "TestSupport", dependencies: ["ModelHub"], swiftSettings: commonSettings),
 
@@ -85,7 +94,7 @@ let package = Package(
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
                 "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report", "Aggregation",
-                "OpenAIAPI", "Server",
+                "OpenAIAPI", "Server", "OpenAIClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
@@ -105,6 +114,11 @@ let package = Package(
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "Datasets", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "ScalingCore", "Engine", "GGUF", "Verifiers", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "OpenAIClientTests", dependencies: [
+            "OpenAIClient", "ScalingCore", "RunStore", "Experiments", "Verifiers", "Engine", "ModelHub", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "OpenAIAPI", "Engine", "ModelHub", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
     ]

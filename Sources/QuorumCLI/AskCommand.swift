@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import GGUF
 import ModelHub
+import OpenAIClient
 import ScalingCore
 import Verifiers
 
@@ -55,6 +56,8 @@ struct AskCommand: AsyncParsableCommand {
     @Flag(help: "Print the whole result (answer, evidence, spend) as JSON.")
     var json = false
 
+    @OptionGroup(title: "OpenAI-compatible servers") var backendOptions: BackendOptions
+
     func validate() throws {
         guard n >= 1 && n <= 256 else { throw ValidationError("-n must be 1 to 256.") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
@@ -69,6 +72,17 @@ struct AskCommand: AsyncParsableCommand {
 
     func run() async throws {
         let strategy = try StrategySpec(parsing: strategy).makeStrategy(defaultSamples: n)
+        if let openAI = try backendOptions.openAIConfiguration(model: model) {
+            // Proposers are served models too: NAME@URL, or NAME on the same base URLs.
+            let proposerProviders: [any CompletionProvider] = try proposers.map { name in
+                var configuration = try backendOptions.openAIConfiguration(model: name) ?? openAI
+                if OpenAIClientConfiguration.splitModelURL(name) == nil { configuration.model = name }
+                return try OpenAICompletionProvider(configuration)
+            }
+            try await answer(with: strategy, provider: try OpenAICompletionProvider(openAI), proposers: proposerProviders,
+                             contextWindow: nil, note: "served by \(openAI.baseURLs.joined(separator: ", "))")
+            return
+        }
         let path = try ModelCache().resolve(model).path
         let provider = try EmbeddedCompletionProvider(path: path, threadCount: threads, maxSamples: min(n, 64))
         let file = try GGUFFile(path: path)
@@ -76,6 +90,13 @@ struct AskCommand: AsyncParsableCommand {
         let proposerProviders: [any CompletionProvider] = try proposers.map { name in
             try EmbeddedCompletionProvider(path: try ModelCache().resolve(name).path, threadCount: threads, maxSamples: 1)
         }
+        try await answer(with: strategy, provider: provider, proposers: proposerProviders,
+                         contextWindow: ContextWindow(limit: contextLength) { await provider.promptTokens(for: $0).count },
+                         note: "context \(contextLength) tokens")
+    }
+
+    private func answer(with strategy: any Strategy, provider: any CompletionProvider, proposers proposerProviders: [any CompletionProvider],
+                        contextWindow: ContextWindow?, note: String) async throws {
         let prompt = ProblemPrompt.messages([ChatMessage(role: "user", content: question)])
         let context = StrategyContext(
             provider: provider, proposers: proposerProviders,
@@ -83,8 +104,8 @@ struct AskCommand: AsyncParsableCommand {
             grouping: AnswerGrouping(rawValue: group) ?? .math,
             verifier: reference == nil ? nil : MathVerifier(),
             problem: reference.map { Problem(id: "ask", prompt: prompt, reference: ProblemReference(answer: $0)) },
-            contextWindow: ContextWindow(limit: contextLength) { await provider.promptTokens(for: $0).count })
-        printError("Strategy \(strategy.specification) on \(provider.modelName) (context \(contextLength) tokens).")
+            contextWindow: contextWindow)
+        printError("Strategy \(strategy.specification) on \(provider.modelName) (\(note)).")
         let result = try await strategy.answer(prompt, using: context)
         if json {
             let encoder = JSONEncoder()

@@ -2,11 +2,12 @@ import ArgumentParser
 import Engine
 import Foundation
 import ModelHub
+import OpenAIClient
 import ScalingCore
 import Tokenizers
 
 /// `quorum generate`: sample completions from a local GGUF model.
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate text with the embedded engine; n > 1 samples decode together as one batch.",
@@ -63,6 +64,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all processors).")
     var threads: Int?
 
+    @OptionGroup(title: "OpenAI-compatible servers") var backendOptions: BackendOptions
+
     func validate() throws {
         guard (prompt == nil) != (messages == nil) else {
             throw ValidationError("Give exactly one of --prompt and --messages.")
@@ -79,7 +82,11 @@ struct GenerateCommand: ParsableCommand {
                            presencePenalty: presencePenalty, maxTokens: maxTokens, stopStrings: stop, seed: seed)
     }
 
-    func run() throws {
+    func run() async throws {
+        if let openAI = try backendOptions.openAIConfiguration(model: model) {
+            try await generateRemotely(openAI)
+            return
+        }
         let path = try ModelCache().resolve(model).path
         let loadStart = Date()
         let engine = try InferenceEngine(path: path, threadCount: threads, maxSamples: max(n, 1))
@@ -113,6 +120,36 @@ struct GenerateCommand: ParsableCommand {
         printError(String(format: "prompt: %d tokens in %.3f s (%.1f tok/s); generated: %d tokens over %d samples in %.3f s (%.1f tok/s, %d steps)",
                           t.promptTokenCount, t.promptSeconds, t.promptTokensPerSecond, t.generatedTokenCount,
                           output.samples.count, t.decodeSeconds, t.decodeTokensPerSecond, t.decodeSteps))
+    }
+}
+
+extension GenerateCommand {
+    /// Samples from OpenAI-compatible servers: `--raw` prompts go to /completions, the
+    /// rest to /chat/completions (the server applies its chat template). Not streamed.
+    func generateRemotely(_ configuration: OpenAIClientConfiguration) async throws {
+        let prompt: ProblemPrompt
+        if raw, let text = self.prompt {
+            prompt = .text(text)
+        } else {
+            prompt = .messages(try self.prompt.map { [ChatMessage(role: "user", content: $0)] } ?? MessagesFile.load(messages!))
+        }
+        let provider = try OpenAICompletionProvider(configuration)
+        let parameters = SamplingParameters(
+            temperature: temperature, topK: topK > 0 ? topK : nil, topP: topP < 1 ? topP : nil, minP: minP > 0 ? minP : nil,
+            repetitionPenalty: repetitionPenalty != 1 ? repetitionPenalty : nil,
+            frequencyPenalty: frequencyPenalty != 0 ? frequencyPenalty : nil, presencePenalty: presencePenalty != 0 ? presencePenalty : nil,
+            maxTokens: maxTokens, stop: stop)
+        let seeds = (0 ..< n).map { seed &+ UInt64($0) }
+        let completions = try await provider.complete(CompletionRequest(prompt: prompt, parameters: parameters, seeds: seeds))
+        try await provider.shutdown()
+        for (index, completion) in completions.enumerated() {
+            if n > 1 {
+                print("--- sample \(index) (\(completion.completionTokens) tokens, \(completion.finishReason.rawValue)) ---")
+            }
+            print(completion.error.map { "error: \($0)" } ?? completion.text)
+        }
+        let generated = completions.reduce(0) { $0 + $1.completionTokens }
+        printError("\(configuration.model) at \(configuration.baseURLs.joined(separator: ", ")): prompt \(completions.first?.promptTokens ?? 0) tokens; generated \(generated) tokens over \(completions.count) samples (server usage).")
     }
 }
 

@@ -5,6 +5,7 @@ import Experiments
 import Foundation
 import Metrics
 import ModelHub
+import OpenAIClient
 import Report
 import RunStore
 import ScalingCore
@@ -33,11 +34,13 @@ struct RunOptions: ParsableArguments {
     @Option(help: "A data set file, or a catalog name (gsm8k, gsm8k:train, math500, humaneval, mbpp, arc, ...).")
     var dataset: String
 
-    @Option(help: "A model name (`quorum model list --known`) or a GGUF path.")
+    @Option(help: "A model name (`quorum model list --known`) or a GGUF path; with --base-url, the served model's name (or NAME@http://host:8000/v1).")
     var model: String = ModelCatalog.defaultModel.name
 
-    @Option(help: "Where samples come from: `embedded` (the in-process engine).")
-    var backend: String = "embedded"
+    @Option(help: "Where samples come from: `embedded` (the in-process engine) or `openai` (servers named by --base-url).")
+    var backend: String?
+
+    @OptionGroup(title: "OpenAI-compatible servers") var backendOptions: BackendOptions
 
     @Option(name: .short, help: "Samples per problem.")
     var n: Int = 8
@@ -109,12 +112,14 @@ struct RunOptions: ParsableArguments {
         }
         let verifierName = verifier ?? VerifierChoice.defaultName(for: problems)
         let check = try VerifierChoice.make(verifierName)
-        let provider = try await makeProvider()
+        let openAI = try backendOptions.openAIConfiguration(model: model, backend: backend)
+        let provider = try await makeProvider(openAI)
 
         let datasetPath = try DatasetCatalog.resolvedPath(dataset)
         let configuration = RunConfiguration(
             dataset: dataset, datasetSHA256: try fileSHA256(datasetPath),
-            model: model, modelSHA256: try modelSHA256(), backend: backend,
+            model: openAI?.model ?? model, modelSHA256: openAI == nil ? try modelSHA256() : nil,
+            backend: openAI.map(BackendOptions.runBackendName) ?? "embedded",
             promptTemplate: template.name, promptTemplateSHA256: template.sha256,
             sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, maxTokens: maxTokens,
                                          logprobs: 0),
@@ -122,10 +127,10 @@ struct RunOptions: ParsableArguments {
         let runStore = try RunStore(path: store ?? RunStore.defaultPath())
         let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: n, template: template,
                                samplesPerRequest: samplesPerRequest,
-                               concurrentRequests: concurrency ?? SamplingRun.concurrencyFilling(
+                               concurrentRequests: concurrency ?? openAI?.maxConcurrentRequests ?? SamplingRun.concurrencyFilling(
                                    batchWidth: Self.embeddedBatchWidth, samplesPerRequest: min(n, samplesPerRequest)))
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(model) (\(backend)), template \(template.name), verifier \(verifierName)")
+        printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(configuration.model) (\(configuration.backend)), template \(template.name), verifier \(verifierName)")
         let outcome = try await plan.run(store: runStore, provider: provider, verifier: check) { bar.update($0) }
         bar.finish()
         printError("stored \(outcome.produced) new samples (\(outcome.alreadyStored) were already stored) in \(String(format: "%.1f", outcome.seconds)) s"
@@ -141,9 +146,10 @@ struct RunOptions: ParsableArguments {
         return outcome.runID
     }
 
-    func makeProvider() async throws -> any CompletionProvider {
-        guard backend == "embedded" else {
-            throw ValidationError("Backend '\(backend)' is not available yet; use --backend embedded. (OpenAI-compatible backends are tracked in issue 7.)")
+    func makeProvider(_ openAI: OpenAIClientConfiguration?) async throws -> any CompletionProvider {
+        if let openAI { return try OpenAICompletionProvider(openAI) }
+        guard backend == nil || backend == "embedded" else {
+            throw ValidationError("--backend must be `embedded` or `openai`, not '\(backend!)'.")
         }
         let path = try ModelCache().resolve(model).path
         return try EmbeddedCompletionProvider(path: path, modelName: model, maxSamples: Self.embeddedBatchWidth)

@@ -15,7 +15,8 @@ public struct RunConfiguration: Codable, Sendable, Hashable {
     /// The model as the user named it, plus the weights' SHA-256 (for GGUF files).
     public var model: String
     public var modelSHA256: String?
-    /// `embedded`, or the backend's URL.
+    /// `embedded`, or `openai` for OpenAI-compatible servers (`openai:per-sample` with one
+    /// request per seed). Never the servers' URLs (a fleet may grow) nor an API key.
     public var backend: String
     /// The prompt template's name and the SHA-256 of its text.
     public var promptTemplate: String
