@@ -300,8 +300,9 @@ def overload():
 def timeout():
     # Run against a server started with --timeout 1: a long generation ends in 504 (whole
     # response) or an error event (stream), with OpenAI's error body, and the server keeps serving.
-    # An 800-token prompt: its prefill alone takes over a second, however soon the model stops.
-    long = dict(model=MODEL, messages=[{"role": "user", "content": "sea " * 800}], max_tokens=8, temperature=0.7, seed=1)
+    # A 6,000-token prompt: its prefill alone takes several seconds (the int8 engine prefills about
+    # 1,800 tok/s on 2 idle cores, slower as the prompt grows), however soon the model stops.
+    long = dict(model=MODEL, messages=[{"role": "user", "content": "sea " * 6000}], max_tokens=8, temperature=0.7, seed=1)
     message = expect_api_error(openai.InternalServerError, 504, lambda: client.chat.completions.create(**long), code="timeout")
     try:
         for _ in client.chat.completions.create(stream=True, **long):
