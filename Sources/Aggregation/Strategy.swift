@@ -159,7 +159,7 @@ struct CallLedger {
     var finalSpend: Spend {
         var s = spend
         let elapsed = ContinuousClock.now - start
-        s.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        s.seconds = elapsed.inSeconds
         return s
     }
 }

@@ -417,11 +417,6 @@ final class GenerationBatch {
 
 }
 
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
-
 /// The state of one admitted request. A class so the step loop can update it in place.
 private final class ActiveRequest {
     let id: Int

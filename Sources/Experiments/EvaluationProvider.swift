@@ -58,7 +58,7 @@ final class CallRecorder: @unchecked Sendable {
         let start = ContinuousClock.now
         let completions = try await provider.complete(request)
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         // Failed samples are returned but not stored, so a resumed evaluation retries them.
         if !completions.contains(where: { $0.finishReason == .error }) {
             try store.insertStrategyCall(StrategyCallRecord(key: key, requestSHA256: hash, model: provider.modelName,

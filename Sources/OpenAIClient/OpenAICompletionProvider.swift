@@ -48,7 +48,7 @@ public final class OpenAICompletionProvider: CompletionProvider {
         }
         let decoded = try Self.decode(response, prompt: request.prompt, wantsLogprobs: request.parameters.logprobs != nil)
         await transport.noteChoices(returned: decoded.count, in: response)
-        let seconds = (ContinuousClock.now - start).seconds / Double(max(decoded.count, 1))
+        let seconds = (ContinuousClock.now - start).inSeconds / Double(max(decoded.count, 1))
         var completions = decoded.prefix(request.seeds.count).map { choice in
             var completion = choice
             completion.seed = first
@@ -79,7 +79,7 @@ public final class OpenAICompletionProvider: CompletionProvider {
                             throw OpenAIClientError.invalidResponse(endpoint: response.baseURL, detail: "no choices in the response")
                         }
                         completion.seed = seed
-                        completion.seconds = (ContinuousClock.now - start).seconds
+                        completion.seconds = (ContinuousClock.now - start).inSeconds
                         return (offset, .success(completion))
                     } catch {
                         return (offset, .failure(error))
@@ -196,13 +196,5 @@ public final class OpenAICompletionProvider: CompletionProvider {
     /// `content_filter`, none) means the sample ended on its own.
     static func finishReason(_ reason: String?) -> FinishReason {
         reason == "length" ? .length : .stop
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
     }
 }
