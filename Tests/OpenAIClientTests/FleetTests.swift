@@ -9,7 +9,10 @@ struct FleetTests {
     @Test func aFailingEndpointIsCooledOffAndTheOtherTakesItsRequests() async throws {
         try await ClientTestSupport.withServer({ _, _ in .error(503, "overloaded") }) { broken in
             try await ClientTestSupport.withServer({ request, _ in ClientTestSupport.echoSeed(request, choices: 1) }) { healthy in
-                let provider = try ClientTestSupport.provider([broken.baseURL, healthy.baseURL], attempts: 3, concurrency: 1)
+                // An hour's cool-off: the ten requests must all fall inside it, however loaded the machine
+                // (with 30 s, a CI machine at load 20 let the cool-off end mid-test).
+                let provider = try ClientTestSupport.provider([broken.baseURL, healthy.baseURL], attempts: 3, concurrency: 1,
+                                                              coolOff: 3600)
                 for seed in UInt64(1) ... 10 {
                     let completions = try await provider.complete(ClientTestSupport.chatRequest(seeds: [seed]))
                     #expect(completions.map(\.text) == ["seed \(seed), choice 0"])
