@@ -20,7 +20,7 @@ public final class OpenAICompletionProvider: CompletionProvider {
     /// The base URLs, normalised.
     public let baseURLs: [String]
     public let seedMode: SeedMode
-    private let transport: OpenAITransport
+    let transport: OpenAITransport
 
     public init(_ configuration: OpenAIClientConfiguration) throws(OpenAIClientError) {
         baseURLs = try configuration.normalizedBaseURLs()
@@ -104,7 +104,7 @@ public final class OpenAICompletionProvider: CompletionProvider {
         }
     }
 
-    private func path(for prompt: ProblemPrompt) -> String {
+    func path(for prompt: ProblemPrompt) -> String {
         switch prompt {
         case .messages: "/chat/completions"
         case .text: "/completions"
@@ -118,8 +118,11 @@ public final class OpenAICompletionProvider: CompletionProvider {
     /// Fields OpenAI's API lacks (`top_k`, `min_p`, `repetition_penalty`, which vLLM,
     /// SGLang and llama.cpp's server read) are sent only when set, so a hosted API that
     /// rejects unknown fields sees them only when the user asked for them.
-    static func body(for request: CompletionRequest, model: String, choices: Int, seed: UInt64) throws -> Data {
+    ///
+    /// `stream` asks for server-sent events with a last usage chunk (`stream_options`).
+    static func body(for request: CompletionRequest, model: String, choices: Int, seed: UInt64, stream: Bool = false) throws -> Data {
         let p = request.parameters
+        let streamOptions = stream ? StreamOptions(includeUsage: true) : nil
         // Seeds travel as non-negative 63-bit integers; Quorum's run seeds already are.
         let wireSeed = Int64(bitPattern: seed & UInt64(Int64.max))
         let stop: StopSequences? = p.stop.isEmpty ? nil : StopSequences(p.stop)
@@ -129,13 +132,13 @@ public final class OpenAICompletionProvider: CompletionProvider {
         case .messages(let messages):
             data = try encoder.encode(ChatCompletionRequest(
                 model: model, messages: messages.map { ChatCompletionMessage(role: $0.role, content: $0.content) },
-                temperature: p.temperature, topP: p.topP, n: choices, stop: stop, maxTokens: p.maxTokens, seed: wireSeed,
-                logprobs: p.logprobs.map { _ in true }, topLogprobs: p.logprobs.flatMap { $0 > 0 ? $0 : nil },
+                temperature: p.temperature, topP: p.topP, n: choices, stream: stream ? true : nil, streamOptions: streamOptions,
+                stop: stop, maxTokens: p.maxTokens, seed: wireSeed, logprobs: p.logprobs.map { _ in true }, topLogprobs: p.logprobs.flatMap { $0 > 0 ? $0 : nil },
                 presencePenalty: p.presencePenalty, frequencyPenalty: p.frequencyPenalty))
         case .text(let text):
             data = try encoder.encode(TextCompletionRequest(
-                model: model, prompt: .text(text), temperature: p.temperature, topP: p.topP, n: choices, stop: stop,
-                maxTokens: p.maxTokens, seed: wireSeed, logprobs: p.logprobs,
+                model: model, prompt: .text(text), temperature: p.temperature, topP: p.topP, n: choices,
+                stream: stream ? true : nil, streamOptions: streamOptions, stop: stop, maxTokens: p.maxTokens, seed: wireSeed, logprobs: p.logprobs,
                 presencePenalty: p.presencePenalty, frequencyPenalty: p.frequencyPenalty))
         }
         var extras: [String: Any] = [:]

@@ -48,14 +48,23 @@ import Testing
             #expect(abs(gotSum - wantSum) <= 1e-4 * max(1, abs(wantSum)))
         }
 
-        // Ended by the model: same text, and usage gives the same token counts.
+        // Ended by the model: same text, usage gives the same token counts, and the sequence
+        // log-probability is the same sum on both sides (content tokens only: the server does
+        // not report the end-of-text token, so the embedded engine leaves it out too).
         let whole = CompletionRequest(prompt: .messages(Self.question),
-                                      parameters: SamplingParameters(temperature: 0, maxTokens: 48), seeds: [1, 2])
+                                      parameters: SamplingParameters(temperature: 0, maxTokens: 48, logprobs: 0), seeds: [1, 2])
         let servedWhole = try await remote.complete(whole)
         let expectedWhole = try await local.complete(whole)
         #expect(servedWhole.map(\.text) == expectedWhole.map(\.text))
+        #expect(expectedWhole.allSatisfy { $0.finishReason == .stop }, "the answer must end on the end-of-text token for this check")
         #expect(servedWhole.map(\.finishReason) == expectedWhole.map(\.finishReason))
         #expect(servedWhole.map(\.completionTokens) == expectedWhole.map(\.completionTokens))
+        for (got, want) in zip(servedWhole, expectedWhole) {
+            let (gotSum, wantSum) = (try #require(got.logprobSum), try #require(want.logprobSum))
+            #expect(abs(gotSum - wantSum) <= 1e-4 * max(1, abs(wantSum)), "served \(gotSum), embedded \(wantSum)")
+            let (gotMean, wantMean) = (try #require(got.meanLogprob), try #require(want.meanLogprob))
+            #expect(abs(gotMean - wantMean) <= 1e-4 * max(1, abs(wantMean)), "mean: served \(gotMean), embedded \(wantMean)")
+        }
 
         let text = CompletionRequest(prompt: .text("The three primary colours are"),
                                      parameters: SamplingParameters(temperature: 0, maxTokens: 16, stop: ["\n"]), seeds: [5])
@@ -63,6 +72,45 @@ import Testing
         let expectedText = try await local.complete(text)
         #expect(servedText.map(\.text) == expectedText.map(\.text))
         #expect(servedText.map(\.promptTokens) == expectedText.map(\.promptTokens))
+        try await remote.shutdown()
+    }
+
+    /// The client streaming from `quorum serve`: per-chunk log-probabilities that add up to
+    /// the whole response's, the same texts and token counts (from the usage chunk), chat and legacy.
+    @Test func streamingFromQuorumServeMatchesTheWholeResponse() async throws {
+        _ = try TestPaths.defaultModel()
+        let port = try await ServerProcess.freePort()
+        let server = try await ServerProcess(
+            executable: try TestPaths.quorumBinary(),
+            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--max-n", "4", "--threads", "2"],
+            port: port)
+        defer { server.stop() }
+        let remote = try Self.provider(server.baseURL, model: ModelCatalog.defaultModel.name)
+        let requests = [
+            CompletionRequest(prompt: .messages(Self.question),
+                              parameters: SamplingParameters(temperature: 0.9, maxTokens: 40, logprobs: 2), seeds: [31, 32, 33]),
+            CompletionRequest(prompt: .text("The three primary colours are"),
+                              parameters: SamplingParameters(temperature: 0.9, maxTokens: 24, logprobs: 1), seeds: [7]),
+        ]
+        for request in requests {
+            let whole = try await remote.complete(request)
+            let deltas = StreamingTests.Deltas()
+            let streamed = try await remote.complete(request) { deltas.append($0) }
+            #expect(streamed.count == request.seeds.count)
+            for (index, (choice, want)) in zip(streamed, whole).enumerated() {
+                let mine = deltas.all.filter { $0.sampleIndex == index }
+                #expect(choice.completion.text == want.text)
+                #expect(mine.map(\.text).joined() == want.text)
+                #expect(choice.completion.finishReason == want.finishReason)
+                #expect(choice.completion.completionTokens == want.completionTokens)
+                #expect(choice.completion.promptTokens == want.promptTokens)
+                let tokens = try #require(choice.tokenLogprobs)
+                #expect(mine.flatMap(\.tokenLogprobs) == tokens, "without stop strings every token comes with the delta that shows it")
+                #expect(!tokens.isEmpty && tokens.allSatisfy { $0.alternatives.count == request.parameters.logprobs })
+                let (gotSum, wantSum) = (try #require(choice.completion.logprobSum), try #require(want.logprobSum))
+                #expect(abs(gotSum - wantSum) <= 1e-9 * max(1, abs(wantSum)), "streamed \(gotSum), whole \(wantSum)")
+            }
+        }
         try await remote.shutdown()
     }
 
