@@ -283,6 +283,8 @@ def bad_requests():
     messages["wrong type"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=USER, extra_body={"max_tokens": "ten"}), param="max_tokens")
     messages["role"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=[{"role": "wizard", "content": "hi"}]), param="messages[0].role")
     messages["top_logprobs without logprobs"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=USER, top_logprobs=2), param="top_logprobs")
+    # A control character the tokenizer has no token for: a prompt of no tokens is the client's to fix.
+    messages["prompt without tokens"] = expect_api_error(bad, 400, lambda: client.completions.create(model=MODEL, prompt="\u0006"), param="prompt")
     messages["legacy prompt batch"] = expect_api_error(bad, 400, lambda: client.completions.create(model=MODEL, prompt=["a", "b"]), param="prompt")
     raw = httpx.Client(base_url=args.base_url, headers={"Authorization": f"Bearer {args.api_key}"}, timeout=60)
     r = raw.post("/chat/completions", content=b'{"model": "x", "messages": [', headers={"content-type": "application/json"})
