@@ -36,36 +36,15 @@ extension OpenAICompletionProvider: StreamingCompletionProvider {
     /// One streamed request per seed, in parallel; sample indices start at `firstIndex`.
     private func streamedSingles(_ request: CompletionRequest, seeds: ArraySlice<UInt64>, firstIndex: Int, throwIfAllFail: Bool,
                                  onDelta: @escaping @Sendable (CompletionDelta) -> Void) async throws -> [DetailedCompletion] {
-        let results = await withTaskGroup(of: (Int, Result<DetailedCompletion, any Error>).self) { group in
-            for (offset, seed) in seeds.enumerated() {
-                group.addTask {
-                    do {
-                        let streamed = try await self.stream(request, choices: 1, seed: seed, indexOffset: firstIndex + offset, onDelta: onDelta)
-                        guard var choice = streamed.choices.first else {
-                            throw OpenAIClientError.invalidResponse(endpoint: streamed.baseURL, detail: "the stream held no choice")
-                        }
-                        choice.completion.seed = seed
-                        return (offset, .success(choice))
-                    } catch {
-                        return (offset, .failure(error))
-                    }
-                }
+        try await Self.perSeed(seeds, throwIfAllFail: throwIfAllFail) { offset, seed in
+            let streamed = try await self.stream(request, choices: 1, seed: seed, indexOffset: firstIndex + offset, onDelta: onDelta)
+            guard var choice = streamed.choices.first else {
+                throw OpenAIClientError.invalidResponse(endpoint: streamed.baseURL, detail: "the stream held no choice")
             }
-            var results = [Result<DetailedCompletion, any Error>?](repeating: nil, count: seeds.count)
-            for await (offset, result) in group { results[offset] = result }
-            return results.map { $0! }
-        }
-        if throwIfAllFail, case .failure(let error) = results[0],
-           !results.contains(where: { if case .success = $0 { true } else { false } }) {
-            throw error
-        }
-        return zip(seeds, results).map { seed, result in
-            switch result {
-            case .success(let choice): return choice
-            case .failure(let error):
-                return DetailedCompletion(completion: Completion(text: "", finishReason: .error, seed: seed, promptTokens: 0,
-                                                                 completionTokens: 0, seconds: 0, error: "\(error)"))
-            }
+            choice.completion.seed = seed
+            return choice
+        } failed: { seed, error in
+            DetailedCompletion(completion: Self.failedCompletion(seed: seed, error))
         }
     }
 

@@ -19,13 +19,19 @@ import Testing
             maxConcurrentRequests: concurrency, requestTimeout: 120, seedMode: seedMode))
     }
 
+    /// `quorum serve` on the default model, two threads, with `options`, on a free port.
+    static func quorumServe(_ options: [String]) async throws -> ServerProcess {
+        _ = try TestPaths.defaultModel()
+        let port = try await ServerProcess.freePort()
+        return try await ServerProcess(
+            executable: try TestPaths.quorumBinary(),
+            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--threads", "2"] + options,
+            port: port)
+    }
+
     @Test func quorumServeMatchesTheEmbeddedEngine() async throws {
         let model = try TestPaths.defaultModel()
-        let port = try await ServerProcess.freePort()
-        let server = try await ServerProcess(
-            executable: try TestPaths.quorumBinary(),
-            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--max-n", "8", "--threads", "2"],
-            port: port)
+        let server = try await Self.quorumServe(["--max-n", "8"])
         defer { server.stop() }
         let remote = try Self.provider(server.baseURL, model: ModelCatalog.defaultModel.name)
         let local = try EmbeddedCompletionProvider(path: model.path, threadCount: 2, maxSamples: 8)
@@ -78,12 +84,7 @@ import Testing
     /// The client streaming from `quorum serve`: per-chunk log-probabilities that add up to
     /// the whole response's, the same texts and token counts (from the usage chunk), chat and legacy.
     @Test func streamingFromQuorumServeMatchesTheWholeResponse() async throws {
-        _ = try TestPaths.defaultModel()
-        let port = try await ServerProcess.freePort()
-        let server = try await ServerProcess(
-            executable: try TestPaths.quorumBinary(),
-            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--max-n", "4", "--threads", "2"],
-            port: port)
+        let server = try await Self.quorumServe(["--max-n", "4"])
         defer { server.stop() }
         let remote = try Self.provider(server.baseURL, model: ModelCatalog.defaultModel.name)
         let requests = [
@@ -115,14 +116,8 @@ import Testing
     }
 
     @Test func quorumServeRateLimitsAndTheClientRetries() async throws {
-        _ = try TestPaths.defaultModel()
-        let port = try await ServerProcess.freePort()
         // One request at a time and no queue: the rest get 429 with Retry-After.
-        let server = try await ServerProcess(
-            executable: try TestPaths.quorumBinary(),
-            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--max-concurrency", "1",
-                        "--max-queue", "0", "--threads", "2"],
-            port: port)
+        let server = try await Self.quorumServe(["--max-concurrency", "1", "--max-queue", "0"])
         defer { server.stop() }
         // Each Retry-After round lets one request in, so the last may need six rounds or more.
         let remote = try Self.provider(server.baseURL, model: ModelCatalog.defaultModel.name, concurrency: 6, attempts: 30,
