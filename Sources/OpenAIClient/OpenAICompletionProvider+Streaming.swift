@@ -74,7 +74,7 @@ extension OpenAICompletionProvider: StreamingCompletionProvider {
         }
         let result = assembly.withLock { $0 }
         if let message = result.failure {
-            throw OpenAIClientError.streamFailed(endpoint: response.baseURL, message: message)
+            throw OpenAIClientError.streamFailed(endpoint: response.baseURL, message: transport.redacted(message))
         }
         guard response.sawDone || result.allFinished else {
             throw OpenAIClientError.invalidResponse(

@@ -160,7 +160,7 @@ final class OpenAITransport: Sendable {
                     return result
                 }
                 let body = Data((try await response.body.collect(upTo: maxResponseBytes)).readableBytesView)
-                let message = apiKey.map { $0.redacting(Self.errorMessage(body)) } ?? Self.errorMessage(body)
+                let message = redacted(Self.errorMessage(body))
                 guard RetryPolicy.isRetryable(status: status) else {
                     await pool.release(lease)
                     if sentChoices > 1 && lease.supportsMultipleChoices == nil && ![401, 403, 404].contains(status) {
@@ -210,6 +210,11 @@ final class OpenAITransport: Sendable {
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey.value)") }
         request.body = .bytes(ByteBuffer(bytes: body))
         return try await client.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
+    }
+
+    /// `message` with the API key taken out, for a server message that echoes it.
+    func redacted(_ message: String) -> String {
+        apiKey.map { $0.redacting(message) } ?? message
     }
 
     /// The message of an OpenAI error body (`{"error": {"message": ...}}`), or the body's
