@@ -14,6 +14,7 @@ import json
 import math
 import sys
 import threading
+import time
 import traceback
 
 try:  # openai 3.x depends on httpx2 (httpx's successor, same API)
@@ -27,7 +28,7 @@ parser.add_argument("--base-url", required=True)
 parser.add_argument("--model", required=True)
 parser.add_argument("--api-key", default="unused")
 parser.add_argument("--context", type=int, required=True, help="the model's context length, tokens")
-parser.add_argument("--only", default="", help="comma-separated check names (default: all but 'overload')")
+parser.add_argument("--only", default="", help="comma-separated check names (default: all but 'overload', 'timeout', 'disconnect')")
 args = parser.parse_args()
 
 client = openai.OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
@@ -182,6 +183,45 @@ def chat_logprobs():
     return len(content)
 
 
+@check
+def streaming_logprobs():
+    # Each content chunk carries the log-probabilities of its own tokens (OpenAI's shape), and
+    # the chunks' entries, concatenated, are the whole response's for the same seed.
+    def entry(e):
+        return (e.token, e.logprob, tuple(e.bytes or []), tuple((t.token, t.logprob) for t in e.top_logprobs))
+
+    kwargs = dict(model=MODEL, messages=USER, max_tokens=24, temperature=0.9, seed=5, n=2, logprobs=True, top_logprobs=2)
+    whole = client.chat.completions.create(**kwargs)
+    streamed, carrying = {0: [], 1: []}, 0
+    for chunk in client.chat.completions.create(stream=True, **kwargs):
+        for c in chunk.choices:
+            entries = (c.logprobs.content or []) if c.logprobs else []
+            streamed[c.index] += [entry(e) for e in entries]
+            if c.delta.content:
+                expect(entries, f"a content chunk of choice {c.index} without log-probabilities: {c.delta.content!r}")
+                spelled = b"".join(bytes(e.bytes) for e in entries).decode("utf-8", "replace")
+                expect(spelled == c.delta.content, f"chunk tokens spell {spelled!r}, its content is {c.delta.content!r}")
+                carrying += 1
+    for i in range(2):
+        want = [entry(e) for e in whole.choices[i].logprobs.content]
+        expect(streamed[i] == want, f"choice {i}: streamed {streamed[i][:4]}... ({len(streamed[i])}), whole {want[:4]}... ({len(want)})")
+    # Legacy completions: per-chunk parallel arrays, text offsets continuing across chunks; a stop
+    # string's tokens (never shown) come with the last chunk.
+    legacy = dict(model=MODEL, prompt="Count: one, two, three,", max_tokens=16, temperature=0.9, seed=9, logprobs=2, stop=[" five"], echo=False)
+    whole_text = client.completions.create(**legacy).choices[0].logprobs
+    tokens, values, tops, offsets = [], [], [], []
+    for chunk in client.completions.create(stream=True, **legacy):
+        for c in chunk.choices:
+            if c.logprobs:
+                tokens += c.logprobs.tokens
+                values += c.logprobs.token_logprobs
+                tops += c.logprobs.top_logprobs
+                offsets += c.logprobs.text_offset
+    expect(tokens == whole_text.tokens and values == whole_text.token_logprobs, (tokens, whole_text.tokens))
+    expect(tops == whole_text.top_logprobs and offsets == whole_text.text_offset, (offsets, whole_text.text_offset))
+    return {"content_chunks_with_logprobs": carrying, "legacy_tokens": len(tokens)}
+
+
 QUESTION = [{"role": "user", "content": "What is 2 + 3? Put the final answer in \\boxed{}."}]
 
 
@@ -243,6 +283,8 @@ def bad_requests():
     messages["wrong type"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=USER, extra_body={"max_tokens": "ten"}), param="max_tokens")
     messages["role"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=[{"role": "wizard", "content": "hi"}]), param="messages[0].role")
     messages["top_logprobs without logprobs"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=USER, top_logprobs=2), param="top_logprobs")
+    # A control character the tokenizer has no token for: a prompt of no tokens is the client's to fix.
+    messages["prompt without tokens"] = expect_api_error(bad, 400, lambda: client.completions.create(model=MODEL, prompt="\u0006"), param="prompt")
     messages["legacy prompt batch"] = expect_api_error(bad, 400, lambda: client.completions.create(model=MODEL, prompt=["a", "b"]), param="prompt")
     raw = httpx.Client(base_url=args.base_url, headers={"Authorization": f"Bearer {args.api_key}"}, timeout=60)
     r = raw.post("/chat/completions", content=b'{"model": "x", "messages": [', headers={"content-type": "application/json"})
@@ -310,13 +352,44 @@ def timeout():
         raise AssertionError("the stream ended without an error event")
     except openai.APIError as error:
         expect("did not finish" in str(error), f"stream error {error}")
-    health = httpx.get(args.base_url.removesuffix("/v1") + "/health", timeout=30)
-    expect(health.status_code == 200, health.status_code)
+    # Each timed-out request was cancelled in the engine before its error reached the client.
+    engine = engine_load()
+    expect(engine["running"] == 0 and engine["cancelled"] >= 2, f"after two timeouts the engine shows {engine}")
     return message
 
 
+def engine_load():
+    health = httpx.get(args.base_url.removesuffix("/v1") + "/health", timeout=30)
+    expect(health.status_code == 200, health.status_code)
+    return health.json()["engine"]
+
+
+def disconnect():
+    # A client that leaves mid-stream: the server notices at its next write and cancels the
+    # generation, which would otherwise run on for thousands of tokens. Waits for the outcome
+    # (the engine counts a cancelled request and runs none) with a generous bound, never for a speed.
+    before = engine_load()["cancelled"]
+    # A story prompt without the chat template, four samples: all ending on their own within
+    # the few tokens the server writes before it notices is not a real risk.
+    body = {"model": MODEL, "prompt": "Once upon a time, in a small village by the sea,", "max_tokens": 4000,
+            "temperature": 1.2, "seed": 3, "n": 4, "stream": True}
+    with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {args.api_key}"}) as raw:
+        with raw.stream("POST", args.base_url + "/completions", json=body) as response:
+            expect(response.status_code == 200, response.status_code)
+            for line in response.iter_lines():
+                if line.startswith("data: {") and any(c.get("text") for c in json.loads(line[6:]).get("choices", [])):
+                    break   # generation is under way
+    deadline = time.monotonic() + 120
+    engine = engine_load()
+    while not (engine["cancelled"] > before and engine["running"] == 0) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        engine = engine_load()
+    expect(engine["cancelled"] > before and engine["running"] == 0, f"the abandoned stream was not cancelled: {engine}")
+    return engine
+
+
 selected = [name for name in args.only.split(",") if name]
-functions = {f.__name__: f for f in checks + [overload, timeout]}
+functions = {f.__name__: f for f in checks + [overload, timeout, disconnect]}
 to_run = [functions[name] for name in selected] if selected else checks
 failed = 0
 for function in to_run:

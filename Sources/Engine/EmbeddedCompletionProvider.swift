@@ -28,6 +28,9 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
         self.modelName = modelName ?? String(path.split(separator: "/").last ?? Substring(path))
     }
 
+    /// The engine's counts so far (requests running, queued, cancelled, steps).
+    public nonisolated var statistics: SchedulerStatistics { scheduler.statistics }
+
     /// The prompt's tokens: `.text` as is, `.messages` through the chat template.
     public func promptTokens(for prompt: ProblemPrompt) -> [Int] {
         switch prompt {
@@ -67,7 +70,8 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
                                               reportLogprobs: wantsLogprobs)
                 let relay = onEvent.map { onEvent in
                     { @Sendable (event: GenerationEvent) in
-                        onEvent(GenerationEvent(sampleIndex: start + event.sampleIndex, token: event.token, text: event.text))
+                        onEvent(GenerationEvent(sampleIndex: start + event.sampleIndex, token: event.token, text: event.text,
+                                                logprobs: event.logprobs))
                     }
                 }
                 group.addTask { (index, try await scheduler.generate(slice, onEvent: relay)) }

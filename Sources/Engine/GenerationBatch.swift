@@ -348,7 +348,7 @@ final class GenerationBatch {
         if finished, request.detokenizers != nil {
             piece += request.detokenizers![i].finish()
         }
-        request.onEvent?(GenerationEvent(sampleIndex: i, token: token, text: piece))
+        request.onEvent?(GenerationEvent(sampleIndex: i, token: token, text: piece, logprobs: logprobs))
         return finished
     }
 

@@ -114,6 +114,11 @@ public struct SchedulerStatistics: Sendable, Equatable {
     public var busySeconds = 0.0
     /// Requests waiting for admission now.
     public var queued = 0
+    /// Requests in the batch now (admitted, not yet answered): what holds decode rows and KV pages.
+    public var running = 0
+    /// Requests whose callers cancelled them, since the scheduler started (each left the
+    /// queue, or the batch at its next step, without running to its end).
+    public var cancelledRequests = 0
 
     /// Average decode rows per step: how full the decode batch was kept.
     public var meanDecodeRows: Double { steps > 0 ? Double(decodeRows) / Double(steps) : 0 }
@@ -160,6 +165,7 @@ private final class SchedulerQueue: @unchecked Sendable {
         condition.withLock {
             var copy = counts
             copy.queued = pending.count
+            copy.running = admitted.count
             return copy
         }
     }
@@ -185,6 +191,7 @@ private final class SchedulerQueue: @unchecked Sendable {
     func cancel(id: Int) {
         let waiting: QueuedRequest? = condition.withLock {
             guard open.contains(id) else { return nil }   // already answered
+            counts.cancelledRequests += 1
             if let index = pending.firstIndex(where: { $0.id == id }) {
                 open.remove(id)
                 return pending.remove(at: index)

@@ -31,6 +31,8 @@ public struct GenerationEvent: Sendable {
     public let token: Int
     /// Text this token completes and that is safe to show (stop strings held back).
     public let text: String
+    /// The token's log-probabilities, when the request reports them (`reportLogprobs`).
+    public let logprobs: PositionLogprobs?
 }
 
 /// Wall-clock figures of one request. When requests share the engine, prefill and

@@ -12,6 +12,9 @@ public enum OpenAIClientError: Error, Sendable, Equatable, CustomStringConvertib
     case gaveUp(attempts: Int, lastEndpoint: String, lastFailure: String)
     /// The server answered 2xx with a body that is not an OpenAI response.
     case invalidResponse(endpoint: String, detail: String)
+    /// A streamed response that had begun carried an error event (`data: {"error": …}`),
+    /// e.g. the server's own timeout; `message` is the server's.
+    case streamFailed(endpoint: String, message: String)
     /// The configured environment variable holds no API key.
     case missingAPIKey(variable: String)
     /// The API key file cannot be read or is empty.
@@ -32,6 +35,9 @@ public enum OpenAIClientError: Error, Sendable, Equatable, CustomStringConvertib
                 + "Is the server up and not overloaded? Raise --max-attempts or lower --concurrency."
         case .invalidResponse(let endpoint, let detail):
             return "\(endpoint) answered with a body that is not an OpenAI response: \(detail)"
+        case .streamFailed(let endpoint, let message):
+            return "\(endpoint) reported an error in the middle of a streamed response: \(message) "
+                + "(a server-side timeout or failure; retry, or raise the server's limits)"
         case .missingAPIKey(let variable):
             return "the environment variable \(variable) holds no API key; export it, name another with --api-key-env, or use --api-key-file"
         case .unreadableAPIKeyFile(let path, let reason):

@@ -20,7 +20,7 @@ public final class OpenAICompletionProvider: CompletionProvider {
     /// The base URLs, normalised.
     public let baseURLs: [String]
     public let seedMode: SeedMode
-    private let transport: OpenAITransport
+    let transport: OpenAITransport
 
     public init(_ configuration: OpenAIClientConfiguration) throws(OpenAIClientError) {
         baseURLs = try configuration.normalizedBaseURLs()
@@ -61,32 +61,41 @@ public final class OpenAICompletionProvider: CompletionProvider {
         return completions
     }
 
-    /// One request per seed, in parallel (the transport bounds how many are in flight).
+    /// One request per seed, in parallel.
     private func singles(_ request: CompletionRequest, seeds: ArraySlice<UInt64>, throwIfAllFail: Bool) async throws -> [Completion] {
         let path = path(for: request.prompt)
         let model = modelName
         let transport = self.transport
-        let results = await withTaskGroup(of: (Int, Result<Completion, any Error>).self) { group in
+        return try await Self.perSeed(seeds, throwIfAllFail: throwIfAllFail) { _, seed in
+            let start = ContinuousClock.now
+            let response = try await transport.post(path: path, choices: 1) { _ in
+                try Self.body(for: request, model: model, choices: 1, seed: seed)
+            }
+            let decoded = try Self.decode(response, prompt: request.prompt, wantsLogprobs: request.parameters.logprobs != nil)
+            guard var completion = decoded.first else {
+                throw OpenAIClientError.invalidResponse(endpoint: response.baseURL, detail: "no choices in the response")
+            }
+            completion.seed = seed
+            completion.seconds = (ContinuousClock.now - start).inSeconds
+            return completion
+        } failed: { seed, error in
+            Self.failedCompletion(seed: seed, error)
+        }
+    }
+
+    /// Runs `sample(offset, seed)` for every seed in parallel (the transport bounds how many
+    /// are in flight), in seed order. A seed that fails becomes `failed(seed, error)`, except
+    /// that when every one failed and `throwIfAllFail`, the first error is thrown.
+    static func perSeed<Sample: Sendable>(_ seeds: ArraySlice<UInt64>, throwIfAllFail: Bool,
+                                          sample: @escaping @Sendable (Int, UInt64) async throws -> Sample,
+                                          failed: (UInt64, any Error) -> Sample) async throws -> [Sample] {
+        let results = await withTaskGroup(of: (Int, Result<Sample, any Error>).self) { group in
             for (offset, seed) in seeds.enumerated() {
                 group.addTask {
-                    let start = ContinuousClock.now
-                    do {
-                        let response = try await transport.post(path: path, choices: 1) { _ in
-                            try Self.body(for: request, model: model, choices: 1, seed: seed)
-                        }
-                        let decoded = try Self.decode(response, prompt: request.prompt, wantsLogprobs: request.parameters.logprobs != nil)
-                        guard var completion = decoded.first else {
-                            throw OpenAIClientError.invalidResponse(endpoint: response.baseURL, detail: "no choices in the response")
-                        }
-                        completion.seed = seed
-                        completion.seconds = (ContinuousClock.now - start).inSeconds
-                        return (offset, .success(completion))
-                    } catch {
-                        return (offset, .failure(error))
-                    }
+                    do { return (offset, .success(try await sample(offset, seed))) } catch { return (offset, .failure(error)) }
                 }
             }
-            var results = [Result<Completion, any Error>?](repeating: nil, count: seeds.count)
+            var results = [Result<Sample, any Error>?](repeating: nil, count: seeds.count)
             for await (offset, result) in group { results[offset] = result }
             return results.map { $0! }
         }
@@ -96,15 +105,18 @@ public final class OpenAICompletionProvider: CompletionProvider {
         }
         return zip(seeds, results).map { seed, result in
             switch result {
-            case .success(let completion): return completion
-            case .failure(let error):
-                return Completion(text: "", finishReason: .error, seed: seed, promptTokens: 0, completionTokens: 0,
-                                  seconds: 0, error: "\(error)")
+            case .success(let sample): sample
+            case .failure(let error): failed(seed, error)
             }
         }
     }
 
-    private func path(for prompt: ProblemPrompt) -> String {
+    /// The sample of `seed` that could not be had.
+    static func failedCompletion(seed: UInt64, _ error: any Error) -> Completion {
+        Completion(text: "", finishReason: .error, seed: seed, promptTokens: 0, completionTokens: 0, seconds: 0, error: "\(error)")
+    }
+
+    func path(for prompt: ProblemPrompt) -> String {
         switch prompt {
         case .messages: "/chat/completions"
         case .text: "/completions"
@@ -118,8 +130,11 @@ public final class OpenAICompletionProvider: CompletionProvider {
     /// Fields OpenAI's API lacks (`top_k`, `min_p`, `repetition_penalty`, which vLLM,
     /// SGLang and llama.cpp's server read) are sent only when set, so a hosted API that
     /// rejects unknown fields sees them only when the user asked for them.
-    static func body(for request: CompletionRequest, model: String, choices: Int, seed: UInt64) throws -> Data {
+    ///
+    /// `stream` asks for server-sent events with a last usage chunk (`stream_options`).
+    static func body(for request: CompletionRequest, model: String, choices: Int, seed: UInt64, stream: Bool = false) throws -> Data {
         let p = request.parameters
+        let streamOptions = stream ? StreamOptions(includeUsage: true) : nil
         // Seeds travel as non-negative 63-bit integers; Quorum's run seeds already are.
         let wireSeed = Int64(bitPattern: seed & UInt64(Int64.max))
         let stop: StopSequences? = p.stop.isEmpty ? nil : StopSequences(p.stop)
@@ -129,13 +144,13 @@ public final class OpenAICompletionProvider: CompletionProvider {
         case .messages(let messages):
             data = try encoder.encode(ChatCompletionRequest(
                 model: model, messages: messages.map { ChatCompletionMessage(role: $0.role, content: $0.content) },
-                temperature: p.temperature, topP: p.topP, n: choices, stop: stop, maxTokens: p.maxTokens, seed: wireSeed,
-                logprobs: p.logprobs.map { _ in true }, topLogprobs: p.logprobs.flatMap { $0 > 0 ? $0 : nil },
+                temperature: p.temperature, topP: p.topP, n: choices, stream: stream ? true : nil, streamOptions: streamOptions,
+                stop: stop, maxTokens: p.maxTokens, seed: wireSeed, logprobs: p.logprobs.map { _ in true }, topLogprobs: p.logprobs.flatMap { $0 > 0 ? $0 : nil },
                 presencePenalty: p.presencePenalty, frequencyPenalty: p.frequencyPenalty))
         case .text(let text):
             data = try encoder.encode(TextCompletionRequest(
-                model: model, prompt: .text(text), temperature: p.temperature, topP: p.topP, n: choices, stop: stop,
-                maxTokens: p.maxTokens, seed: wireSeed, logprobs: p.logprobs,
+                model: model, prompt: .text(text), temperature: p.temperature, topP: p.topP, n: choices,
+                stream: stream ? true : nil, streamOptions: streamOptions, stop: stop, maxTokens: p.maxTokens, seed: wireSeed, logprobs: p.logprobs,
                 presencePenalty: p.presencePenalty, frequencyPenalty: p.frequencyPenalty))
         }
         var extras: [String: Any] = [:]

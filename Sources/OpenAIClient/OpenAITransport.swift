@@ -60,8 +60,12 @@ final class OpenAITransport: Sendable {
 
     /// Records what a response with `sentChoices > 1` showed about its endpoint.
     func noteChoices(returned: Int, in response: Response) async {
-        guard response.sentChoices > 1 else { return }
-        await pool.setSupportsMultipleChoices(response.endpointIndex, returned >= response.sentChoices)
+        await noteChoices(returned: returned, sent: response.sentChoices, endpointIndex: response.endpointIndex)
+    }
+
+    func noteChoices(returned: Int, sent: Int, endpointIndex: Int) async {
+        guard sent > 1 else { return }
+        await pool.setSupportsMultipleChoices(endpointIndex, returned >= sent)
     }
 
     /// POSTs `payload(n)` to `path` under some endpoint's base URL until it succeeds, a
@@ -70,6 +74,66 @@ final class OpenAITransport: Sendable {
     ///   - choices: the `n` wanted; endpoints known to be single-choice get 1.
     ///   - payload: the JSON body for a given `n`.
     func post(path: String, choices: Int, payload: @Sendable (Int) throws -> Data) async throws -> Response {
+        let maxResponseBytes = maxResponseBytes
+        return try await send(path: path, choices: choices, accept: "application/json", payload: payload) { response, lease, sentChoices in
+            let buffer = try await response.body.collect(upTo: maxResponseBytes)
+            return Response(endpointIndex: lease.index, baseURL: lease.baseURL, sentChoices: sentChoices, body: Data(buffer.readableBytesView))
+        }
+    }
+
+    /// Like `post`, for a streamed (`stream: true`) request: once a 2xx head arrives, hands
+    /// each `data:` payload of the server-sent-event body to `onEvent` as it comes, until
+    /// `data: [DONE]` or the end of the body (`StreamedResponse.sawDone` tells which).
+    ///
+    /// Retries and failover happen only before the body starts: a stream that breaks off
+    /// after some events (whose text the caller may have shown) fails with
+    /// `.invalidResponse` instead of being sent again.
+    func postStreaming(path: String, choices: Int, payload: @Sendable (Int) throws -> Data,
+                       onEvent: @escaping @Sendable (String) throws -> Void) async throws -> StreamedResponse {
+        try await send(path: path, choices: choices, accept: "text/event-stream", payload: payload) { response, lease, sentChoices in
+            var parser = ServerSentEventParser()
+            var sawDone = false
+            do {
+                reading: for try await buffer in response.body {
+                    for data in try parser.feed(buffer.readableBytesView) {
+                        if data == "[DONE]" {
+                            sawDone = true
+                            break reading
+                        }
+                        try onEvent(data)
+                    }
+                }
+                if !sawDone {
+                    for data in try parser.finish() where data != "[DONE]" { try onEvent(data) }
+                }
+            } catch let error as OpenAIClientError {
+                throw error
+            } catch let error as ServerSentEventParser.Malformed {
+                throw OpenAIClientError.invalidResponse(endpoint: lease.baseURL, detail: error.description)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw OpenAIClientError.invalidResponse(endpoint: lease.baseURL,
+                                                        detail: "the event stream broke off: \(Self.describe(error))")
+            }
+            return StreamedResponse(endpointIndex: lease.index, baseURL: lease.baseURL, sentChoices: sentChoices, sawDone: sawDone)
+        }
+    }
+
+    /// A streamed exchange that has ended.
+    struct StreamedResponse: Sendable {
+        var endpointIndex: Int
+        var baseURL: String
+        var sentChoices: Int
+        /// The stream ended with `data: [DONE]` (not just with the end of the body).
+        var sawDone: Bool
+    }
+
+    /// The retry loop both kinds of request share; `success` reads a 2xx response's body.
+    /// An `OpenAIClientError` from `success` ends the request; any other error is the
+    /// endpoint's fault and is retried.
+    private func send<T: Sendable>(path: String, choices: Int, accept: String, payload: @Sendable (Int) throws -> Data,
+                                   success: (HTTPClientResponse, EndpointPool.Lease, Int) async throws -> T) async throws -> T {
         var attempt = 0
         var probing: Int?   // an endpoint that refused n > 1, being asked again with n = 1
         while true {
@@ -84,12 +148,19 @@ final class OpenAITransport: Sendable {
             }
             let failure: String
             do {
-                let (status, headers, body) = try await exchange(url: url, body: requestBody)
+                let response = try await exchange(url: url, body: requestBody, accept: accept)
+                let status = Int(response.status.code)
                 if (200 ..< 300).contains(status) {
+                    let result: T
+                    do { result = try await success(response, lease, sentChoices) } catch let error as OpenAIClientError {
+                        await pool.release(lease)
+                        throw error
+                    }   // other errors reach the catches below, which release the lease
                     await pool.release(lease)
-                    return Response(endpointIndex: lease.index, baseURL: lease.baseURL, sentChoices: sentChoices, body: body)
+                    return result
                 }
-                let message = apiKey.map { $0.redacting(Self.errorMessage(body)) } ?? Self.errorMessage(body)
+                let body = Data((try await response.body.collect(upTo: maxResponseBytes)).readableBytesView)
+                let message = redacted(Self.errorMessage(body))
                 guard RetryPolicy.isRetryable(status: status) else {
                     await pool.release(lease)
                     if sentChoices > 1 && lease.supportsMultipleChoices == nil && ![401, 403, 404].contains(status) {
@@ -104,7 +175,7 @@ final class OpenAITransport: Sendable {
                     }
                     throw OpenAIClientError.rejected(endpoint: lease.baseURL, status: status, message: message)
                 }
-                let retryAfter = RetryAfter.seconds(fromHeader: headers.first(name: "Retry-After")).map { min($0, retry.maxRetryAfter) }
+                let retryAfter = RetryAfter.seconds(fromHeader: response.headers.first(name: "Retry-After")).map { min($0, retry.maxRetryAfter) }
                 await pool.release(lease, failure: retryAfter.map { .retryAfter($0) } ?? .coolOff)
                 failure = "HTTP \(status): \(message)" + (retryAfter.map { " (Retry-After \($0) s)" } ?? "")
             } catch let error as OpenAIClientError {
@@ -130,17 +201,20 @@ final class OpenAITransport: Sendable {
         }
     }
 
-    /// One HTTP exchange: status, headers, body.
-    private func exchange(url: String, body: Data) async throws -> (Int, HTTPHeaders, Data) {
+    /// Sends one request and returns once the response head is in (the body is the caller's to read).
+    private func exchange(url: String, body: Data, accept: String) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Accept", value: accept)
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey.value)") }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
-        let buffer = try await response.body.collect(upTo: maxResponseBytes)
-        return (Int(response.status.code), response.headers, Data(buffer.readableBytesView))
+        return try await client.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
+    }
+
+    /// `message` with the API key taken out, for a server message that echoes it.
+    func redacted(_ message: String) -> String {
+        apiKey.map { $0.redacting(message) } ?? message
     }
 
     /// The message of an OpenAI error body (`{"error": {"message": ...}}`), or the body's

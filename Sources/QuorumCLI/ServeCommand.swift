@@ -80,8 +80,12 @@ struct ServeCommand: AsyncParsableCommand {
             ?? ModelCatalog.all.first { cache.path(for: $0).standardizedFileURL == url.standardizedFileURL }?.name
         let name = catalogName ?? (fileName as NSString).deletingPathExtension
         let provider = try EmbeddedCompletionProvider(path: url.path, modelName: name, threadCount: threads, maxSamples: maxN)
-        let served = ServedModel(provider: provider, name: name, aliases: [fileName], contextLength: contextLength) {
+        var served = ServedModel(provider: provider, name: name, aliases: [fileName], contextLength: contextLength) {
             await provider.promptTokens(for: $0).count
+        }
+        served.engineLoad = {
+            let statistics = provider.statistics
+            return EngineLoad(running: statistics.running, queued: statistics.queued, cancelled: statistics.cancelledRequests)
         }
         let configuration = ServerConfiguration(
             host: host, port: port, apiKey: key, maxN: maxN, maxConcurrency: maxConcurrency, maxQueue: maxQueue,

@@ -54,6 +54,12 @@ public struct Completion: Codable, Sendable, Hashable {
     /// Wall time attributed to this sample, seconds.
     public var seconds: Double
     /// Sum of the chosen tokens' log-probabilities, when the backend reports them.
+    ///
+    /// Over the content tokens only: a final end-of-text token is not counted. OpenAI-compatible
+    /// servers (vLLM, llama.cpp's server, `quorum serve`) do not report the stop token's
+    /// log-probability, so this is the sum a client can always compute, and the embedded
+    /// engine gives the same sum as the same model served. (`completionTokens` does count
+    /// the end-of-text token, as `quorum serve`'s `usage` does.)
     public var logprobSum: Double?
     /// What went wrong, for `finishReason == .error`.
     public var error: String?

@@ -4,10 +4,17 @@ public struct CompletionDelta: Sendable, Hashable {
     public var sampleIndex: Int
     /// Text that follows what earlier deltas of this sample carried.
     public var text: String
+    /// The log-probabilities of the tokens this delta's text came from (when asked for),
+    /// as OpenAI streams them with each chunk. A token whose text is held back (part of a
+    /// character, a possible stop string) arrives with the delta that finally shows it;
+    /// tokens whose text never shows (a stop string) are in no delta, only in the
+    /// sample's `DetailedCompletion.tokenLogprobs`, which every delta's entries begin.
+    public var tokenLogprobs: [GeneratedTokenLogprob]
 
-    public init(sampleIndex: Int, text: String) {
+    public init(sampleIndex: Int, text: String, tokenLogprobs: [GeneratedTokenLogprob] = []) {
         self.sampleIndex = sampleIndex
         self.text = text
+        self.tokenLogprobs = tokenLogprobs
     }
 }
 
@@ -42,7 +49,9 @@ public struct GeneratedTokenLogprob: Sendable, Hashable {
 /// A completion with its per-token log-probabilities, when they were asked for.
 public struct DetailedCompletion: Sendable, Hashable {
     public var completion: Completion
-    /// One entry per generated token (stop token included) when `parameters.logprobs` was set; else nil.
+    /// One entry per generated token when `parameters.logprobs` was set, else nil. A final
+    /// end-of-text token is left out, as OpenAI-compatible servers leave it out: these are
+    /// the tokens whose log-probabilities sum to `completion.logprobSum`.
     public var tokenLogprobs: [GeneratedTokenLogprob]?
 
     public init(completion: Completion, tokenLogprobs: [GeneratedTokenLogprob]? = nil) {

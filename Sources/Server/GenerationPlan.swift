@@ -126,6 +126,11 @@ struct RequestPlanner: Sendable {
         do { promptTokens = try await model.countTokens(prompt) } catch {
             throw .invalidValue(field: "prompt", value: "(could not be tokenised)", expected: "text the model's tokenizer accepts: \(error)")
         }
+        guard promptTokens > 0 else {
+            // Text of characters the tokenizer has no tokens for (control characters, say).
+            let field = if case .messages = prompt { "messages" } else { "prompt" }
+            throw .invalidValue(field: field, value: "(no tokens)", expected: "text the model's tokenizer turns into at least one token")
+        }
         guard promptTokens + maxTokens <= model.contextLength else {
             throw .contextExceeded(promptTokens: promptTokens, maxTokens: maxTokens, contextLength: model.contextLength)
         }

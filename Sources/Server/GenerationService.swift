@@ -2,7 +2,6 @@ import Aggregation
 import Foundation
 import OpenAIAPI
 import ScalingCore
-import Synchronization
 
 /// What a plan produced: one completion per choice (the strategy's answer as one
 /// choice), the tokens spent and, for a strategy, its evidence.
@@ -29,41 +28,32 @@ struct GenerationService: Sendable {
         guard await gate.enter() else { throw .overloaded(retryAfterSeconds: 1) }
     }
 
-    /// Runs `plan` in a task of its own that frees the slot when the model is done, and
-    /// returns its outcome or `.timedOut` after the configured time, whichever is first.
-    /// The model cannot be stopped mid-batch, so a timed-out request still finishes in the
-    /// background (bounded by its max_tokens) before its slot frees.
+    /// Runs `plan` (the caller holds a slot) and returns its outcome, or `.timedOut` after
+    /// the configured time, whichever is first; frees the slot either way.
+    ///
+    /// A timed-out generation is cancelled, and this returns only once it has ended: the
+    /// engine drops its samples at its next step, so by the time the client reads the 504
+    /// the request's decode rows, KV pages and slot are free for the next one.
     func runAdmitted(_ plan: GenerationPlan,
                      onUpdate: @escaping @Sendable (GenerationUpdate) -> Void) async throws(ServerError) -> GenerationOutcome {
         let timeout = configuration.timeoutSeconds
-        let pending = Mutex<CheckedContinuation<GenerationOutcome, any Error>?>(nil)
-        let resumeOnce: @Sendable (Result<GenerationOutcome, any Error>) -> Void = { result in
-            pending.withLock { continuation in
-                continuation?.resume(with: result)
-                continuation = nil
+        let result = await withTaskGroup(of: Result<GenerationOutcome, ServerError>?.self) { group in
+            group.addTask {
+                do throws(ServerError) { return .success(try await run(plan, onUpdate: onUpdate)) } catch { return .failure(error) }
             }
-        }
-        do {
-            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<GenerationOutcome, any Error>) in
-                pending.withLock { $0 = continuation }
-                let timer = Task {
-                    // Cancelled when the request finished first: then it must not report a timeout.
-                    guard (try? await Task.sleep(for: .seconds(timeout))) != nil else { return }
-                    resumeOnce(.failure(ServerError.timedOut(seconds: timeout)))
-                }
-                Task {
-                    let result: Result<GenerationOutcome, any Error>
-                    do { result = .success(try await run(plan, onUpdate: onUpdate)) } catch { result = .failure(error) }
-                    resumeOnce(result)
-                    timer.cancel()
-                    await gate.leave()
-                }
+            group.addTask {
+                // Cancelled when the request finished first: then it must not report a timeout.
+                guard (try? await Task.sleep(for: .seconds(timeout))) != nil else { return nil }
+                return .failure(.timedOut(seconds: timeout))
             }
-        } catch let error as ServerError {
-            throw error
-        } catch {
-            throw .modelFailed("\(error)")
+            var first: Result<GenerationOutcome, ServerError>?
+            while first == nil, let next = await group.next() { first = next }
+            // The loser is cancelled and awaited before the group returns.
+            group.cancelAll()
+            return first ?? .failure(.modelFailed("the request was cancelled"))
         }
+        await gate.leave()
+        return try result.get()
     }
 
     /// Runs `plan` now (the caller holds a slot).

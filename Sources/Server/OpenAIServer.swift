@@ -69,10 +69,15 @@ public struct OpenAIServer: Sendable {
 
     private func health() async -> Response {
         let load = await service.gate.load
-        let body: JSONValue = .object([
+        var fields: [String: JSONValue] = [
             "status": .string("ok"), "model": .string(model.name),
             "running": .number(Double(load.running)), "waiting": .number(Double(load.waiting)),
-        ])
+        ]
+        if let engine = model.engineLoad?() {
+            fields["engine"] = .object(["running": .number(Double(engine.running)), "queued": .number(Double(engine.queued)),
+                                        "cancelled": .number(Double(engine.cancelled))])
+        }
+        let body: JSONValue = .object(fields)
         return jsonResponse(.ok, (try? OpenAIJSON.makeEncoder().encode(body)) ?? Data())
     }
 
@@ -102,36 +107,53 @@ public struct OpenAIServer: Sendable {
     }
 
     /// A server-sent-event response; the caller holds a slot, which the generation task frees.
+    ///
+    /// The generation is cancelled when the time runs out (the error event is sent once it
+    /// has ended, so its engine rows are free by then) and when the client goes away (a
+    /// write fails): either way the engine drops its samples at its next step.
     private func stream(_ plan: GenerationPlan, _ renderer: ResponseRenderer) -> Response {
         let (items, continuation) = AsyncStream<StreamItem>.makeStream()
         let service = service
-        Task {
-            do {
+        let generation = Task {
+            do throws(ServerError) {
                 let outcome = try await service.run(plan) { continuation.yield(.update($0)) }
                 continuation.yield(.finished(outcome))
             } catch {
-                continuation.yield(.failed(error as? ServerError ?? .modelFailed("\(error)")))
+                // A cancelled generation was stopped on purpose: whoever cancelled it reports why.
+                if !Task.isCancelled { continuation.yield(.failed(error)) }
             }
             await service.gate.leave()
-            continuation.finish()
+            if !Task.isCancelled { continuation.finish() }
         }
         let timeout = configuration.timeoutSeconds
         let timer = Task {
             try await Task.sleep(for: .seconds(timeout))
+            generation.cancel()
+            await generation.value
             continuation.yield(.failed(.timedOut(seconds: timeout)))
             continuation.finish()
         }
         let choiceCount = plan.strategy == nil ? plan.seeds.count : 1
         let strategyName = plan.strategy?.description ?? ""
         let body = ResponseBody { writer in
-            defer { timer.cancel() }
+            defer {
+                timer.cancel()
+                generation.cancel()   // no-op once it has finished; frees the engine when the client left
+            }
+            // Per choice: token log-probabilities sent so far, and the legacy text offset after them.
+            var sentTokens = [Int](repeating: 0, count: choiceCount)
+            var textOffsets = [Int](repeating: plan.echoPrompt?.count ?? 0, count: choiceCount)
             for index in 0..<choiceCount {
                 if let opening = renderer.opening(choice: index) { try await writer.write(ByteBuffer(bytes: opening)) }
             }
             loop: for await item in items {
                 switch item {
                 case .update(.delta(let delta)):
-                    try await writer.write(ByteBuffer(bytes: renderer.delta(choice: delta.sampleIndex, text: delta.text)))
+                    let index = delta.sampleIndex
+                    let frame = renderer.delta(choice: index, text: delta.text, tokens: delta.tokenLogprobs, textOffset: textOffsets[index])
+                    sentTokens[index] += delta.tokenLogprobs.count
+                    textOffsets[index] += ResponseRenderer.offsetAdvance(delta.tokenLogprobs)
+                    try await writer.write(ByteBuffer(bytes: frame))
                 case .update(.progress(let progress)):
                     try await writer.write(ByteBuffer(bytes: renderer.progress(progress, strategy: strategyName)))
                 case .finished(let outcome):
@@ -141,7 +163,9 @@ public struct OpenAIServer: Sendable {
                         if outcome.quorum != nil, !choice.completion.text.isEmpty {
                             frames.append(renderer.delta(choice: index, text: choice.completion.text))
                         }
-                        frames.append(renderer.closing(choice: index, choice, quorum: outcome.quorum))
+                        let remaining = Array((choice.tokenLogprobs ?? []).dropFirst(sentTokens[index]))
+                        frames.append(renderer.closing(choice: index, choice, remainingTokens: remaining,
+                                                       textOffset: textOffsets[index], quorum: outcome.quorum))
                     }
                     if plan.includeUsage { frames.append(renderer.usage(outcome.usage)) }
                     frames.append(ResponseRenderer.done)

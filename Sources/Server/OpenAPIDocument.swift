@@ -110,7 +110,9 @@ enum OpenAPIDocument {
               "Health": {
                 "type": "object",
                 "required": ["status", "model", "running", "waiting"],
-                "properties": {"status": {"const": "ok"}, "model": {"type": "string"}, "running": {"type": "integer"}, "waiting": {"type": "integer"}}
+                "properties": {"status": {"const": "ok"}, "model": {"type": "string"}, "running": {"type": "integer"}, "waiting": {"type": "integer"},
+                  "engine": {"type": "object", "required": ["running", "queued", "cancelled"],
+                             "properties": {"running": {"type": "integer"}, "queued": {"type": "integer"}, "cancelled": {"type": "integer"}}}}
               },
               "ModelList": {
                 "type": "object",

@@ -27,14 +27,14 @@ struct ResponseRenderer: Sendable {
         case .chat:
             let choices = outcome.choices.enumerated().map { index, choice in
                 ChatCompletionChoice(index: index, message: ChatCompletionMessage(role: "assistant", content: choice.completion.text),
-                                     logprobs: chatLogprobs(choice), finishReason: choice.completion.finishReason.rawValue)
+                                     logprobs: chatLogprobs(of: choice), finishReason: choice.completion.finishReason.rawValue)
             }
             return encode(ChatCompletionResponse(id: id, created: created, model: plan.requestedModel, choices: choices,
                                                  usage: outcome.usage, quorum: outcome.quorum))
         case .text:
             let choices = outcome.choices.enumerated().map { index, choice in
                 TextCompletionChoice(index: index, text: (plan.echoPrompt ?? "") + choice.completion.text,
-                                     logprobs: textLogprobs(choice), finishReason: choice.completion.finishReason.rawValue)
+                                     logprobs: textLogprobs(of: choice), finishReason: choice.completion.finishReason.rawValue)
             }
             return encode(TextCompletionResponse(id: id, created: created, model: plan.requestedModel, choices: choices,
                                                  usage: outcome.usage, quorum: outcome.quorum))
@@ -51,24 +51,36 @@ struct ResponseRenderer: Sendable {
         }
     }
 
-    func delta(choice index: Int, text: String) -> Data {
+    /// New text of a choice, with the log-probabilities of its tokens when they were asked
+    /// for (OpenAI streams them with each content chunk). `textOffset` is the legacy
+    /// offset of the first of `tokens` in the choice's text (echo included).
+    func delta(choice index: Int, text: String, tokens: [GeneratedTokenLogprob] = [], textOffset: Int = 0) -> Data {
         switch endpoint {
-        case .chat: event(chatChunk([ChatCompletionChunkChoice(index: index, delta: ChatCompletionDelta(content: text))]))
-        case .text: event(textChunk([TextCompletionChoice(index: index, text: text, finishReason: nil)]))
+        case .chat:
+            event(chatChunk([ChatCompletionChunkChoice(index: index, delta: ChatCompletionDelta(content: text),
+                                                       logprobs: chatLogprobs(tokens))]))
+        case .text:
+            event(textChunk([TextCompletionChoice(index: index, text: text, logprobs: textLogprobs(tokens, startingAt: textOffset),
+                                                  finishReason: nil)]))
         }
     }
 
-    /// The last chunk of a choice: its finish reason, its log-probabilities (sent whole here,
-    /// not token by token) and, for a strategy, the evidence.
-    func closing(choice index: Int, _ choice: DetailedCompletion, quorum: QuorumResponseInfo?) -> Data {
+    /// The last chunk of a choice: its finish reason, the log-probabilities of tokens no
+    /// delta carried (those of a stop string, whose text is never shown) and, for a
+    /// strategy, the evidence.
+    func closing(choice index: Int, _ choice: DetailedCompletion, remainingTokens: [GeneratedTokenLogprob], textOffset: Int,
+                 quorum: QuorumResponseInfo?) -> Data {
         let reason = choice.completion.finishReason.rawValue
+        let tokens = choice.tokenLogprobs == nil ? nil : remainingTokens
         switch endpoint {
         case .chat:
             return event(chatChunk([ChatCompletionChunkChoice(index: index, delta: ChatCompletionDelta(),
-                                                               logprobs: chatLogprobs(choice), finishReason: reason)],
+                                                               logprobs: tokens.flatMap { chatLogprobs($0) }, finishReason: reason)],
                                    quorum: quorum))
         case .text:
-            return event(textChunk([TextCompletionChoice(index: index, text: "", logprobs: textLogprobs(choice), finishReason: reason)],
+            return event(textChunk([TextCompletionChoice(index: index, text: "",
+                                                         logprobs: tokens.flatMap { textLogprobs($0, startingAt: textOffset) },
+                                                         finishReason: reason)],
                                    quorum: quorum))
         }
     }
@@ -104,18 +116,28 @@ struct ResponseRenderer: Sendable {
         TextCompletionChunk(id: id, created: created, model: plan.requestedModel, choices: choices, usage: usage, quorum: quorum)
     }
 
-    private func chatLogprobs(_ choice: DetailedCompletion) -> ChatLogprobs? {
-        guard plan.logprobs != nil, let tokens = choice.tokenLogprobs else { return nil }
+    private func chatLogprobs(of choice: DetailedCompletion) -> ChatLogprobs? {
+        choice.tokenLogprobs.flatMap { chatLogprobs($0) }
+    }
+
+    private func textLogprobs(of choice: DetailedCompletion) -> TextLogprobs? {
+        choice.tokenLogprobs.flatMap { textLogprobs($0, startingAt: plan.echoPrompt?.count ?? 0) }
+    }
+
+    /// Chat's shape for `tokens`; nil when log-probabilities were not asked for.
+    private func chatLogprobs(_ tokens: [GeneratedTokenLogprob]) -> ChatLogprobs? {
+        guard plan.logprobs != nil else { return nil }
         return ChatLogprobs(content: tokens.map { token in
             TokenLogprob(token: token.chosen.text, logprob: token.chosen.logprob, bytes: token.chosen.bytes.map(Int.init),
                          topLogprobs: token.alternatives.map { TopLogprob(token: $0.text, logprob: $0.logprob, bytes: $0.bytes.map(Int.init)) })
         })
     }
 
-    /// Legacy parallel arrays; offsets count characters of the returned text (echo included).
-    private func textLogprobs(_ choice: DetailedCompletion) -> TextLogprobs? {
-        guard plan.logprobs != nil, let tokens = choice.tokenLogprobs else { return nil }
-        var offset = plan.echoPrompt?.count ?? 0
+    /// Legacy parallel arrays for `tokens`; offsets count characters of the returned text
+    /// (echo included), from `start`, the offset of the first of `tokens`.
+    private func textLogprobs(_ tokens: [GeneratedTokenLogprob], startingAt start: Int) -> TextLogprobs? {
+        guard plan.logprobs != nil else { return nil }
+        var offset = start
         var offsets: [Int] = []
         for token in tokens {
             offsets.append(offset)
@@ -127,6 +149,11 @@ struct ResponseRenderer: Sendable {
                 Dictionary(token.alternatives.map { ($0.text, $0.logprob) }, uniquingKeysWith: { first, _ in first })
             },
             textOffset: offsets)
+    }
+
+    /// Characters `tokens` add to the legacy text offsets.
+    static func offsetAdvance(_ tokens: [GeneratedTokenLogprob]) -> Int {
+        tokens.reduce(0) { $0 + $1.chosen.text.count }
     }
 
     private func encode(_ value: some Encodable) -> Data {

@@ -50,6 +50,9 @@ public struct ServedModel: Sendable {
     public var contextLength: Int
     /// The prompt's token count as the model sees it (chat template applied).
     public var countTokens: @Sendable (ProblemPrompt) async throws -> Int
+    /// What the engine holds now, shown by `/health` as `engine`; nil for a provider
+    /// without one (an HTTP backend).
+    public var engineLoad: (@Sendable () -> EngineLoad)?
 
     public init(provider: any CompletionProvider, name: String? = nil, aliases: [String] = [], contextLength: Int,
                 countTokens: @escaping @Sendable (ProblemPrompt) async throws -> Int) {
@@ -62,5 +65,22 @@ public struct ServedModel: Sendable {
 
     func matches(_ name: String) -> Bool {
         name == self.name || aliases.contains(name)
+    }
+}
+
+/// The engine's requests as `/health` shows them: whether a timed-out or abandoned
+/// request really left the engine can be seen here.
+public struct EngineLoad: Sendable, Hashable {
+    /// Requests in the engine's batch now (holding decode rows and KV pages).
+    public var running: Int
+    /// Requests waiting for room in the batch.
+    public var queued: Int
+    /// Requests cancelled (timed out, client gone) since the engine started.
+    public var cancelled: Int
+
+    public init(running: Int, queued: Int, cancelled: Int) {
+        self.running = running
+        self.queued = queued
+        self.cancelled = cancelled
     }
 }

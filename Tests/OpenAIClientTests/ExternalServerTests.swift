@@ -19,13 +19,19 @@ import Testing
             maxConcurrentRequests: concurrency, requestTimeout: 120, seedMode: seedMode))
     }
 
+    /// `quorum serve` on the default model, two threads, with `options`, on a free port.
+    static func quorumServe(_ options: [String]) async throws -> ServerProcess {
+        _ = try TestPaths.defaultModel()
+        let port = try await ServerProcess.freePort()
+        return try await ServerProcess(
+            executable: try TestPaths.quorumBinary(),
+            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--threads", "2"] + options,
+            port: port)
+    }
+
     @Test func quorumServeMatchesTheEmbeddedEngine() async throws {
         let model = try TestPaths.defaultModel()
-        let port = try await ServerProcess.freePort()
-        let server = try await ServerProcess(
-            executable: try TestPaths.quorumBinary(),
-            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--max-n", "8", "--threads", "2"],
-            port: port)
+        let server = try await Self.quorumServe(["--max-n", "8"])
         defer { server.stop() }
         let remote = try Self.provider(server.baseURL, model: ModelCatalog.defaultModel.name)
         let local = try EmbeddedCompletionProvider(path: model.path, threadCount: 2, maxSamples: 8)
@@ -48,14 +54,23 @@ import Testing
             #expect(abs(gotSum - wantSum) <= 1e-4 * max(1, abs(wantSum)))
         }
 
-        // Ended by the model: same text, and usage gives the same token counts.
+        // Ended by the model: same text, usage gives the same token counts, and the sequence
+        // log-probability is the same sum on both sides (content tokens only: the server does
+        // not report the end-of-text token, so the embedded engine leaves it out too).
         let whole = CompletionRequest(prompt: .messages(Self.question),
-                                      parameters: SamplingParameters(temperature: 0, maxTokens: 48), seeds: [1, 2])
+                                      parameters: SamplingParameters(temperature: 0, maxTokens: 48, logprobs: 0), seeds: [1, 2])
         let servedWhole = try await remote.complete(whole)
         let expectedWhole = try await local.complete(whole)
         #expect(servedWhole.map(\.text) == expectedWhole.map(\.text))
+        #expect(expectedWhole.allSatisfy { $0.finishReason == .stop }, "the answer must end on the end-of-text token for this check")
         #expect(servedWhole.map(\.finishReason) == expectedWhole.map(\.finishReason))
         #expect(servedWhole.map(\.completionTokens) == expectedWhole.map(\.completionTokens))
+        for (got, want) in zip(servedWhole, expectedWhole) {
+            let (gotSum, wantSum) = (try #require(got.logprobSum), try #require(want.logprobSum))
+            #expect(abs(gotSum - wantSum) <= 1e-4 * max(1, abs(wantSum)), "served \(gotSum), embedded \(wantSum)")
+            let (gotMean, wantMean) = (try #require(got.meanLogprob), try #require(want.meanLogprob))
+            #expect(abs(gotMean - wantMean) <= 1e-4 * max(1, abs(wantMean)), "mean: served \(gotMean), embedded \(wantMean)")
+        }
 
         let text = CompletionRequest(prompt: .text("The three primary colours are"),
                                      parameters: SamplingParameters(temperature: 0, maxTokens: 16, stop: ["\n"]), seeds: [5])
@@ -66,15 +81,43 @@ import Testing
         try await remote.shutdown()
     }
 
+    /// The client streaming from `quorum serve`: per-chunk log-probabilities that add up to
+    /// the whole response's, the same texts and token counts (from the usage chunk), chat and legacy.
+    @Test func streamingFromQuorumServeMatchesTheWholeResponse() async throws {
+        let server = try await Self.quorumServe(["--max-n", "4"])
+        defer { server.stop() }
+        let remote = try Self.provider(server.baseURL, model: ModelCatalog.defaultModel.name)
+        let requests = [
+            CompletionRequest(prompt: .messages(Self.question),
+                              parameters: SamplingParameters(temperature: 0.9, maxTokens: 40, logprobs: 2), seeds: [31, 32, 33]),
+            CompletionRequest(prompt: .text("The three primary colours are"),
+                              parameters: SamplingParameters(temperature: 0.9, maxTokens: 24, logprobs: 1), seeds: [7]),
+        ]
+        for request in requests {
+            let whole = try await remote.complete(request)
+            let deltas = StreamingTests.Deltas()
+            let streamed = try await remote.complete(request) { deltas.append($0) }
+            #expect(streamed.count == request.seeds.count)
+            for (index, (choice, want)) in zip(streamed, whole).enumerated() {
+                let mine = deltas.all.filter { $0.sampleIndex == index }
+                #expect(choice.completion.text == want.text)
+                #expect(mine.map(\.text).joined() == want.text)
+                #expect(choice.completion.finishReason == want.finishReason)
+                #expect(choice.completion.completionTokens == want.completionTokens)
+                #expect(choice.completion.promptTokens == want.promptTokens)
+                let tokens = try #require(choice.tokenLogprobs)
+                #expect(mine.flatMap(\.tokenLogprobs) == tokens, "without stop strings every token comes with the delta that shows it")
+                #expect(!tokens.isEmpty && tokens.allSatisfy { $0.alternatives.count == request.parameters.logprobs })
+                let (gotSum, wantSum) = (try #require(choice.completion.logprobSum), try #require(want.logprobSum))
+                #expect(abs(gotSum - wantSum) <= 1e-9 * max(1, abs(wantSum)), "streamed \(gotSum), whole \(wantSum)")
+            }
+        }
+        try await remote.shutdown()
+    }
+
     @Test func quorumServeRateLimitsAndTheClientRetries() async throws {
-        _ = try TestPaths.defaultModel()
-        let port = try await ServerProcess.freePort()
         // One request at a time and no queue: the rest get 429 with Retry-After.
-        let server = try await ServerProcess(
-            executable: try TestPaths.quorumBinary(),
-            arguments: ["serve", "--model", ModelCatalog.defaultModel.name, "--port", "\(port)", "--max-concurrency", "1",
-                        "--max-queue", "0", "--threads", "2"],
-            port: port)
+        let server = try await Self.quorumServe(["--max-concurrency", "1", "--max-queue", "0"])
         defer { server.stop() }
         // Each Retry-After round lets one request in, so the last may need six rounds or more.
         let remote = try Self.provider(server.baseURL, model: ModelCatalog.defaultModel.name, concurrency: 6, attempts: 30,

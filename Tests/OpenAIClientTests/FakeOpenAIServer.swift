@@ -145,7 +145,7 @@ final class FakeOpenAIServer: Sendable {
 
         private func write(_ reply: Reply, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
             var headers = HTTPHeaders(reply.headers)
-            headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            if !headers.contains(name: "Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
             headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)")
             if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
             let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
@@ -194,6 +194,13 @@ enum FakeResponses {
             return choice
         }
         return .json(envelope(object: "text_completion", choices: choices, usage: usage))
+    }
+
+    /// A server-sent-event body: each payload as `data: PAYLOAD` and a blank line (add
+    /// `"[DONE]"` to end it as OpenAI does).
+    static func stream(_ payloads: [String]) -> FakeOpenAIServer.Reply {
+        FakeOpenAIServer.Reply(status: 200, headers: [("Content-Type", "text/event-stream")],
+                               body: Data(payloads.map { "data: \($0)\n\n" }.joined().utf8))
     }
 
     private static func envelope(object: String, choices: [[String: any Sendable]], usage: (prompt: Int, completion: Int)?) -> [String: any Sendable] {

@@ -30,8 +30,8 @@ struct ServerTests {
         let server = try ServerProcess(["--max-n", "8"])
         defer { server.stop() }
         let lines = try runChecks(server, arguments: [])
-        // models, chat, seeds, n, streaming, legacy, logprobs, two strategies, bad requests, api_key.
-        #expect(lines.count == 11)
+        // models, chat, seeds, n, streaming, legacy, logprobs, streamed logprobs, two strategies, bad requests, api_key.
+        #expect(lines.count == 12)
         #expect(lines.allSatisfy { $0["ok"] as? Bool == true })
     }
 
@@ -49,11 +49,24 @@ struct ServerTests {
         #expect(log.contains("API key required") && !log.contains(key), "the server's output shows the key: \(log)")
     }
 
-    @Test func aRequestOverTheTimeoutGets504OrAnErrorEventAndTheServerGoesOn() throws {
+    /// The check also requires /health to show the engine running nothing and two requests
+    /// cancelled once each timeout's error has arrived: the engine let go of them at once.
+    @Test func aRequestOverTheTimeoutGets504OrAnErrorEventAndLeavesTheEngine() throws {
         let server = try ServerProcess(["--timeout", "1"])
         defer { server.stop() }
         let lines = try runChecks(server, arguments: ["--only", "timeout"])
         #expect(lines.count == 1 && lines.allSatisfy { $0["ok"] as? Bool == true })
+    }
+
+    /// A client that closes a stream after its first text: the engine cancels the request
+    /// (4 samples of up to 4,000 tokens) instead of generating on for nobody. The default
+    /// timeout (300 s) is far beyond the check's bound, so only the disconnect can cancel it.
+    @Test func aClientLeavingAStreamCancelsItsGeneration() throws {
+        let server = try ServerProcess([])
+        defer { server.stop() }
+        let lines = try runChecks(server, arguments: ["--only", "disconnect"])
+        #expect(lines.map { $0["check"] as? String } == ["disconnect"])
+        #expect(lines.allSatisfy { $0["ok"] as? Bool == true })
     }
 
     @Test func schemathesisFindsNoServerErrorsFromTheOpenAPIDocument() throws {
