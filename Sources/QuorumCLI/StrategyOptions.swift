@@ -13,7 +13,7 @@ import Verifiers
 /// sampling (`StrategyEvaluation`); their curves join the run's report.
 struct StrategyOptions: ParsableArguments {
     @Option(name: .customLong("strategy"), parsing: .singleValue,
-            help: "Evaluate a strategy on the run's samples, NAME[:PARAMS] (repeatable): \(StrategySpec.catalog.map(\.name).joined(separator: ", ")). Votes and best-of-N by logprob/verifier need no new calls; judge and MoA strategies make recorded, resumable calls.")
+            help: "Evaluate a strategy on the run's samples, NAME[:PARAMS] (repeatable): \(StrategySpec.catalog.map(\.name).joined(separator: ", ")) (`quorum ask --help` lists their parameters; `majority` is self-consistency). Votes and best-of-N by logprob/verifier need no new calls; judge (score=judge, score=pairwise) and MoA strategies make recorded, resumable calls.")
     var strategies: [String] = []
 
     @Option(help: "Random k-subsets per budget for Mixture-of-Agents strategies (each costs aggregator calls).")
