@@ -40,7 +40,7 @@ public struct StrategyEvaluationOutcome: Sendable {
 /// strategies are compared on the same samples.
 public struct StrategyEvaluation: Sendable {
     public var specifications: [StrategySpec]
-    /// Random k-subsets per budget for strategies that synthesise (bounds the calls).
+    /// Random k-subsets per budget for strategies that synthesise or run a pairwise bracket (bounds the calls).
     public var draws: Int
     /// Extra Mixture-of-Agents proposers besides the run's model (other models, backends,
     /// or the same model with other settings, `OverridingProvider`).
