@@ -9,6 +9,9 @@ public enum BestOfNScorer: String, Codable, Sendable, Hashable, CaseIterable {
     case judge
     /// The context's verifier: the first sample that passes wins.
     case verifier
+    /// An LLM judge (the context's provider) compares samples two at a time, in both orders
+    /// (`PairwiseJudgePrompt`), over a knockout or round-robin bracket (`PairwiseBracket`).
+    case pairwise
 }
 
 /// Best-of-N: draw n samples in one call, score each, return the best.
@@ -17,26 +20,36 @@ public enum BestOfNScorer: String, Codable, Sendable, Hashable, CaseIterable {
 /// sample without a score (no log-probability, an unparseable judge reply) ranks below
 /// every scored one. By verifier, the first sample that passes wins; if none passes, the
 /// first sample is returned and the evidence says so.
+///
+/// By pairwise judge, the samples meet in a bracket (`PairwiseTournament`): each comparison
+/// asks the judge twice with the two samples swapped, a win needs both orders, ties go to the
+/// earlier sample. A knockout costs 2(n − 1) judge calls, a round robin n(n − 1).
 public struct BestOfN: Strategy {
     public var samples: Int
     public var scorer: BestOfNScorer
-    /// Tokens the judge may write (it is asked for a score only).
+    /// Tokens the judge may write (it is asked for a score or a verdict only).
     public var judgeMaxTokens: Int
+    /// The pairwise judge's bracket (pairwise scoring only).
+    public var bracket: PairwiseBracket
 
-    public init(samples: Int, scorer: BestOfNScorer = .logprob, judgeMaxTokens: Int = 24) {
+    public init(samples: Int, scorer: BestOfNScorer = .logprob, judgeMaxTokens: Int = 24, bracket: PairwiseBracket = .knockout) {
         self.samples = samples
         self.scorer = scorer
         self.judgeMaxTokens = judgeMaxTokens
+        self.bracket = bracket
     }
 
-    public var specification: String { "best-of-n:\(samples),score=\(scorer.rawValue)" }
+    public var specification: String {
+        "best-of-n:\(samples)" + (scorer == .pairwise && bracket != .knockout ? ",bracket=\(bracket.rawValue)" : "")
+            + ",score=\(scorer.rawValue)"
+    }
 
     /// By log-probability or verifier: computable from stored samples. By judge: needs judge calls.
     public var offlineSelection: OfflineSelection? {
         switch scorer {
         case .logprob: .bestOfNByLogprob
         case .verifier: .bestOfNByVerifier
-        case .judge: nil
+        case .judge, .pairwise: nil
         }
     }
 
@@ -65,6 +78,7 @@ public struct BestOfN: Strategy {
         let completions = try await ledger.sample(context.provider, prompt, parameters, count: samples, step: "sampling")
         var evidenceSamples = completions.enumerated().map { EvidenceSample($1, index: $0) }
         var notes: [String] = []
+        var comparisons: [PairwiseComparison]?
         let chosen: Int
         switch scorer {
         case .logprob:
@@ -99,14 +113,61 @@ public struct BestOfN: Strategy {
             }
             if firstPassing == nil { notes.append("No sample passed \(verifier.name); the first sample is returned.") }
             chosen = firstPassing ?? 0
+        case .pairwise:
+            let judged = try await pairwise(prompt, completions, context: context, ledger: &ledger)
+            for i in evidenceSamples.indices { evidenceSamples[i].score = judged.scores[i] }
+            comparisons = judged.comparisons
+            chosen = judged.chosen
+            notes += judged.notes
+        }
+        let rule: String
+        switch scorer {
+        case .verifier: rule = "the first sample that passes wins"
+        case .pairwise: rule = PairwiseTournament.rule
+        case .logprob, .judge: rule = Self.rule
         }
         let evidence = BestOfNEvidence(
-            scorer: scorer == .verifier ? "verifier:\(context.verifier!.name)" : scorer.rawValue,
-            samples: evidenceSamples, chosen: chosen,
-            rule: scorer == .verifier ? "the first sample that passes wins" : Self.rule, notes: notes)
+            scorer: scorer == .verifier ? "verifier:\(context.verifier!.name)"
+                : scorer == .pairwise ? "pairwise judge, \(bracket.rawValue)" : scorer.rawValue,
+            samples: evidenceSamples, chosen: chosen, rule: rule, notes: notes, comparisons: comparisons)
         return StrategyResult(text: completions[chosen].text,
                               extractedAnswer: context.grouping.answer(of: completions[chosen].text),
                               evidence: .bestOfN(evidence), spend: ledger.finalSpend)
+    }
+
+    /// The pairwise bracket over `completions`: every judge call checked against the context
+    /// window, made greedily (`judgeParameters`), recorded with its reply.
+    func pairwise(_ prompt: ProblemPrompt, _ completions: [Completion], context: StrategyContext,
+                  ledger: inout CallLedger) async throws -> (comparisons: [PairwiseComparison], chosen: Int, scores: [Double], notes: [String]) {
+        let judgeParameters = judgeParameters(context)
+        var calls = ledger
+        defer { ledger = calls }
+        let tournament = PairwiseTournament(bracket: bracket) { first, second in
+            let judgePrompt = PairwiseJudgePrompt.prompt(question: prompt, first: completions[first].text, second: completions[second].text)
+            let step = "pairwise judging of samples \(first) (shown first) and \(second)"
+            if let window = context.contextWindow {
+                let tokens = try await window.countTokens(judgePrompt)
+                if tokens + judgeParameters.maxTokens > window.limit {
+                    throw AggregationError.contextOverflow(
+                        step: step, promptTokens: tokens, maxTokens: judgeParameters.maxTokens, limit: window.limit,
+                        hint: "The judge sees two samples at once: sample fewer max tokens, or score by judge (one sample per prompt).")
+                }
+            }
+            let reply = try await calls.sample(context.provider, judgePrompt, judgeParameters, count: 1, step: step)[0]
+            return PairwiseJudgement(shownFirst: first, shownSecond: second, verdict: PairwiseJudgePrompt.parseVerdict(reply.text),
+                                     reply: reply.text, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens)
+        }
+        let (comparisons, chosen, scores) = try await tournament.run(candidates: completions.count)
+        var notes: [String] = []
+        let judgements = comparisons.flatMap(\.judgements)
+        let unread = judgements.filter { $0.verdict == nil }.count
+        if unread > 0 { notes.append("\(unread) of \(judgements.count) judge replies had no verdict [[A]], [[B]] or [[C]]; each counted as a tie.") }
+        let split = comparisons.filter { c in
+            let preferred = c.judgements.compactMap(PairwiseTournament.preferred)
+            return preferred.count == 2 && preferred[0] != preferred[1]
+        }.count
+        if split > 0 { notes.append("\(split) of \(comparisons.count) comparisons preferred whichever sample was shown first (or second) in both orders; each is a tie.") }
+        return (comparisons, chosen, scores, notes)
     }
 
     /// The index chosen by `rule`: the highest score, earliest on ties, unscored last.

@@ -85,6 +85,8 @@ public struct BestOfNEvidence: Codable, Sendable, Hashable {
     public var rule: String
     /// Anything the reader should know (unparseable judge replies, no sample passing).
     public var notes: [String]
+    /// Pairwise judge only: every comparison in bracket order, with both judge calls.
+    public var comparisons: [PairwiseComparison]? = nil
 }
 
 /// One call of a Mixture-of-Agents layer.

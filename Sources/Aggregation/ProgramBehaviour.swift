@@ -50,9 +50,14 @@ public struct ProgramBehaviour: Sendable {
         definitionOnly.tests = ""
         let program = PythonTestsVerifier.program(code: code, tests: definitionOnly)
         guard let data = try? JSONSerialization.data(withJSONObject: ["program": program, "examples": examples]) else { return nil }
+        // A fixed hash seed: `-I` would ignore PYTHONHASHSEED, and with per-process random
+        // string hashing two copies of one program that prints a set of strings (or iterates
+        // one) would print different orders and land in different classes. `-s` and the empty
+        // sandbox environment keep the rest of what `-I` isolates.
         let request = SandboxRequest(
-            command: [sandbox.configuration.pythonPath, "-I", "-B", "/sandbox/behaviour.py"],
-            files: ["behaviour.py": Self.script, "examples.json": String(decoding: data, as: UTF8.self)])
+            command: [sandbox.configuration.pythonPath, "-s", "-B", "/sandbox/behaviour.py"],
+            files: ["behaviour.py": Self.script, "examples.json": String(decoding: data, as: UTF8.self)],
+            environment: ["PYTHONHASHSEED": "0"])
         guard let result = try? await sandbox.run(request), result.started, !result.timedOut, result.exitCode == 0,
               !result.standardOutputTruncated, !result.standardOutput.hasPrefix("definition failed") else { return nil }
         var hasher = SHA256()
@@ -62,15 +67,20 @@ public struct ProgramBehaviour: Sendable {
 
     /// Defines the program, then evaluates each example: the left side of an `==` assert, the
     /// whole test of another assert, or an expression; prints `repr` or the exception's name.
+    /// What the program itself prints goes to /dev/null: a behaviour is the values on the
+    /// examples, so a demo `print` at the top of a program does not split its class.
     static let script = """
-        import ast, json, sys
+        import ast, json, os, sys
+        results = sys.stdout
+        sys.stdout = open(os.devnull, 'w')
         data = json.load(open('/sandbox/examples.json'))
         namespace = {'__name__': 'program'}
         try:
             exec(compile(data['program'], 'program', 'exec'), namespace)
         except BaseException as error:
-            print('definition failed', type(error).__name__)
-            sys.exit(0)
+            results.write('definition failed ' + type(error).__name__ + '\\n')
+            results.flush()
+            os._exit(0)
         for source in data['examples']:
             try:
                 statement = ast.parse(source.strip()).body[0]
@@ -80,12 +90,15 @@ public struct ProgramBehaviour: Sendable {
                 elif isinstance(statement, ast.Expr):
                     expression = statement.value
                 else:
-                    print('not an expression')
-                    continue
-                value = eval(compile(ast.Expression(expression), 'example', 'eval'), namespace)
-                print(repr(value))
+                    expression = None
+                if expression is None:
+                    line = 'not an expression'
+                else:
+                    line = repr(eval(compile(ast.Expression(expression), 'example', 'eval'), namespace))
             except BaseException as error:
-                print('raised', type(error).__name__)
-            sys.stdout.flush()
+                line = 'raised ' + type(error).__name__
+            results.write(line + '\\n')
+        results.flush()
+        os._exit(0)
         """
 }

@@ -36,6 +36,15 @@ extension StrategyResult {
                 lines.append(" \(mark) [\(sample.index)] score \(score): \(short(sample.text))")
                 if let detail = sample.scoreDetail { lines.append("       \(short(detail))") }
             }
+            for comparison in best.comparisons ?? [] {
+                let outcome = comparison.winner.map { "sample \($0) wins" } ?? "tie"
+                let advanced = comparison.advanced.map { ", \($0) advances" } ?? ""
+                let verdicts = comparison.judgements.map { j in
+                    "\(j.shownFirst) vs \(j.shownSecond): \(j.verdict?.rawValue ?? "no verdict") (\(short(j.reply)))"
+                }
+                lines.append("   round \(comparison.round), samples \(comparison.candidates.map(String.init).joined(separator: " and ")): "
+                             + "\(outcome)\(advanced); " + verdicts.joined(separator: "; "))
+            }
             lines.append(contentsOf: best.notes.map { "   note: \($0)" })
         case .synthesis(let synthesis):
             lines.append("\(synthesis.method), \(synthesis.layers.count) layers; largest aggregator prompt \(synthesis.largestAggregatorPrompt) tokens"

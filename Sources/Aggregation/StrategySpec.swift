@@ -15,17 +15,18 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
     /// Every strategy name, with its parameters, for help texts and errors.
     public static let catalog: [(name: String, parameters: String, summary: String)] = [
         ("single", "", "one sample, no selection"),
-        ("self-consistency", "N,group=math|extracted|text", "majority vote over N samples (alias: majority-vote)"),
+        ("self-consistency", "N,group=math|extracted|text", "majority vote over N samples (aliases: majority, majority-vote, maj)"),
         ("weighted-vote", "N,group=math|extracted|text", "vote weighted by exp(mean token logprob)"),
-        ("best-of-n", "N,score=logprob|judge|verifier", "highest-scoring of N samples"),
+        ("best-of-n", "N,score=logprob|judge|pairwise|verifier,bracket=knockout|round-robin",
+         "highest-scoring of N samples (judge: a 0-10 score each; pairwise: both orders of each pair, bracket for pairwise)"),
         ("moa", "layers=L", "Mixture-of-Agents: L-1 proposer layers over the proposers, then an aggregator"),
         ("self-moa", "N", "N samples of one model, one aggregator call"),
         ("self-moa-seq", "N,window=W,repeats=R", "sliding window of W new samples plus the running synthesis (R copies)"),
     ]
 
-    static let aliases = ["majority-vote": "self-consistency", "maj": "self-consistency", "bon": "best-of-n"]
+    static let aliases = ["majority": "self-consistency", "majority-vote": "self-consistency", "maj": "self-consistency", "bon": "best-of-n"]
     static let allowedOptions: [String: [String]] = [
-        "single": [], "self-consistency": ["group"], "weighted-vote": ["group"], "best-of-n": ["score"],
+        "single": [], "self-consistency": ["group"], "weighted-vote": ["group"], "best-of-n": ["score", "bracket"],
         "moa": ["layers"], "self-moa": [], "self-moa-seq": ["window", "repeats"],
     ]
 
@@ -77,7 +78,13 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
             return MajorityVote(samples: n, weighting: name == "weighted-vote" ? .logprob : .count,
                                 grouping: try option("group", AnswerGrouping.init(rawValue:), "math, extracted or text"))
         case "best-of-n":
-            return BestOfN(samples: n, scorer: try option("score", BestOfNScorer.init(rawValue:), "logprob, judge or verifier") ?? .logprob)
+            let scorer = try option("score", BestOfNScorer.init(rawValue:), "logprob, judge, pairwise or verifier") ?? .logprob
+            let bracket = try option("bracket", PairwiseBracket.init(rawValue:), "knockout or round-robin")
+            if bracket != nil, scorer != .pairwise {
+                throw .invalidParameter(strategy: name, parameter: "bracket", value: options["bracket"] ?? "",
+                                        expected: "no bracket unless score=pairwise")
+            }
+            return BestOfN(samples: n, scorer: scorer, bracket: bracket ?? .knockout)
         case "moa":
             return MixtureOfAgents(layers: try integer("layers", minimum: 2) ?? 3)
         case "self-moa":

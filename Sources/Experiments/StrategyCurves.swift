@@ -95,7 +95,8 @@ public enum StrategyCurves {
                         if stored[p][i].extractedAnswer == nil { stored[p][i].text = "" }
                     }
                 }
-                notes.append("Strategy votes group programs by their outputs on the examples the prompt shows (samples without examples or that did not run do not vote).")
+                notes.append("Strategy votes group programs by their outputs on the examples the prompt shows (programs that did not run do not vote; "
+                             + "problems whose prompt shows no examples group programs by their normalised code text).")
             } else {
                 notes.append("Program behaviour is not computed for every sample; votes group programs by their normalised code text.")
             }
@@ -114,7 +115,7 @@ public enum StrategyCurves {
                     let curveKs = selection == .single ? [1] : ks
                     let offline = try OfflineEstimator.curve(selection, problems: stored, ks: curveKs, defaultGrouping: grouping, seed: seed)
                     curves.append(curve(key, offline, costs: { costs.sampling(k: $0) }, extra: "no calls beyond the samples"))
-                } else if strategy is BestOfN {
+                } else if let bestOfN = strategy as? BestOfN, bestOfN.scorer == .judge {
                     if let judged = try judgeCurve(key, runID: runID, store: store, problemIDs: problemIDs, samples: samples,
                                                    stored: stored, ks: ks, costs: costs, seed: seed) {
                         curves.append(judged)
@@ -184,8 +185,8 @@ public enum StrategyCurves {
             + (judgedProblems.count < problemIDs.count ? "; accuracy over the \(judgedProblems.count) judged problems, cost scaled to all \(problemIDs.count)" : ""))
     }
 
-    /// Self-MoA, Self-MoA-Seq, MoA: the mean over problems and draws of the stored answers'
-    /// correctness at each budget, with their recorded cost.
+    /// Self-MoA, Self-MoA-Seq, MoA, best-of-N by pairwise judge: the mean over problems and
+    /// draws of the stored answers' correctness at each budget, with their recorded cost.
     static func synthesisCurve(_ key: String, runID: String, store: RunStore, problemIDs: [String],
                                costs: StrategyCostModel) throws -> (curve: Curve, notes: [String])? {
         let outcomes = try store.strategyOutcomes(runID: runID, strategy: key)

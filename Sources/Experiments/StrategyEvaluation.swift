@@ -25,6 +25,9 @@ public struct StrategyEvaluationOutcome: Sendable {
 ///   the curve from the samples (exact where possible, `OfflineEstimator`).
 /// - Best-of-N by judge: every stored sample is judged once (one call each, prompt
 ///   `JudgePrompt`); best-of-N@k over the judge scores is then exact for every k.
+/// - Best-of-N by pairwise judge: for each budget k (powers of two up to the spec's n and
+///   the run's n) and each of `draws` draws, the online bracket runs over a seeded random
+///   k-subset of the stored samples; its judge calls are new.
 /// - Self-MoA, Self-MoA-Seq: for each budget k (powers of two up to the spec's n and the
 ///   run's n) and each of `draws` draws, the online strategy runs on a seeded random
 ///   k-subset of the stored samples as its proposals; its aggregator calls are new.
@@ -37,7 +40,7 @@ public struct StrategyEvaluationOutcome: Sendable {
 /// strategies are compared on the same samples.
 public struct StrategyEvaluation: Sendable {
     public var specifications: [StrategySpec]
-    /// Random k-subsets per budget for strategies that synthesise (bounds the calls).
+    /// Random k-subsets per budget for strategies that synthesise or run a pairwise bracket (bounds the calls).
     public var draws: Int
     /// Extra Mixture-of-Agents proposers besides the run's model (other models, backends,
     /// or the same model with other settings, `OverridingProvider`).
@@ -105,7 +108,7 @@ public struct StrategyEvaluation: Sendable {
                 Array(byProblem[problem.id]!.sorted { $0.sampleIndex < $1.sampleIndex }.prefix(n))
             }
 
-            if let bestOfN = strategy as? BestOfN {   // the judge: one call per stored sample
+            if let bestOfN = strategy as? BestOfN, bestOfN.scorer == .judge {   // one judge call per stored sample
                 for (p, problem) in evaluated.enumerated() {
                     let prompt = template.render(problem)
                     let context = StrategyContext(provider: provider, parameters: parameters)
@@ -175,13 +178,22 @@ public struct StrategyEvaluation: Sendable {
     /// budget 0, draw = sample index, answer = the behaviour key).
     public static let programBehaviourKey = "program-behaviour"
 
+    /// The prefix of a stored class key that is a program's source rather than its behaviour.
+    public static let programSourcePrefix = "source: "
+
     /// Computes and stores the behaviour key of every stored sample that has none yet.
+    ///
+    /// Grouping by behaviour applies where the prompt shows examples; a problem that shows
+    /// none keeps the vote by program text (the verifier's extracted code, behind
+    /// `programSourcePrefix`), so its samples still vote.
     func storeProgramBehaviour(_ behaviour: ProgramBehaviour, runID: String, store: RunStore, problems: [Problem],
                                samples: [String: [SampleRecord]], progress: @Sendable (String) -> Void) async throws {
         let done = Set(try store.strategyOutcomes(runID: runID, strategy: Self.programBehaviourKey).map { "\($0.problemID)/\($0.draw)" })
         for (p, problem) in problems.enumerated() {
+            let showsExamples = !ProgramBehaviour.examples(for: problem).isEmpty
             for sample in samples[problem.id] ?? [] where !done.contains("\(problem.id)/\(sample.sampleIndex)") {
-                let key = await behaviour.key(of: sample.completion.text, for: problem)
+                let key = showsExamples ? await behaviour.key(of: sample.completion.text, for: problem)
+                    : sample.verdict.extracted.map { Self.programSourcePrefix + $0 }
                 try store.insertStrategyOutcome(StrategyOutcomeRecord(
                     strategy: Self.programBehaviourKey, problemID: problem.id, budget: 0, draw: sample.sampleIndex, answer: key,
                     outcome: sample.verdict.outcome, modelCalls: 0, samples: 0, promptTokens: 0, completionTokens: 0, seconds: 0,
@@ -191,8 +203,12 @@ public struct StrategyEvaluation: Sendable {
         }
     }
 
-    /// The strategy drawing `budget` samples (Self-MoA, Self-MoA-Seq); others as they are.
+    /// The strategy drawing `budget` samples (Self-MoA, Self-MoA-Seq, best-of-N); others as they are.
     static func strategy(_ strategy: any Strategy, budget: Int) -> any Strategy {
+        if var bestOfN = strategy as? BestOfN {
+            bestOfN.samples = budget
+            return bestOfN
+        }
         if var selfMoA = strategy as? SelfMixtureOfAgents {
             selfMoA.samples = budget
             return selfMoA

@@ -13,10 +13,10 @@ import Verifiers
 /// sampling (`StrategyEvaluation`); their curves join the run's report.
 struct StrategyOptions: ParsableArguments {
     @Option(name: .customLong("strategy"), parsing: .singleValue,
-            help: "Evaluate a strategy on the run's samples, NAME[:PARAMS] (repeatable): \(StrategySpec.catalog.map(\.name).joined(separator: ", ")). Votes and best-of-N by logprob/verifier need no new calls; judge and MoA strategies make recorded, resumable calls.")
+            help: "Evaluate a strategy on the run's samples, NAME[:PARAMS] (repeatable): \(StrategySpec.catalog.map(\.name).joined(separator: ", ")) (`quorum ask --help` lists their parameters; `majority` is self-consistency). Votes and best-of-N by logprob/verifier need no new calls; judge (score=judge, score=pairwise) and MoA strategies make recorded, resumable calls.")
     var strategies: [String] = []
 
-    @Option(help: "Random k-subsets per budget for Mixture-of-Agents strategies (each costs aggregator calls).")
+    @Option(help: "Random k-subsets per budget for Mixture-of-Agents and pairwise-judge strategies (each costs aggregator or judge calls).")
     var strategyDraws: Int = 1
 
     @Option(name: .customLong("proposer"), parsing: .singleValue,

@@ -91,6 +91,37 @@ struct EmbeddedStrategyTests {
         #expect(result.spend.samples == 6)
     }
 
+    @Test func pairwiseJudgeKnockoutOnTheDefaultModel() async throws {
+        let (context, provider, contextLength) = try DefaultModel.context()
+        let question = DefaultModel.question
+        let strategy = try StrategySpec(parsing: "best-of-n:4,score=pairwise").makeStrategy()
+        let result = try await strategy.answer(question, using: context)
+        guard case .bestOfN(let evidence) = result.evidence else { Issue.record("expected best-of-N evidence"); return }
+        let comparisons = try #require(evidence.comparisons)
+        // A knockout of 4: rounds (0, 1), (2, 3), then the two that advanced; each judged in both orders.
+        #expect(comparisons.map(\.round) == [1, 1, 2])
+        #expect(comparisons[0].candidates == [0, 1] && comparisons[1].candidates == [2, 3])
+        #expect(comparisons[2].candidates == [comparisons[0].advanced!, comparisons[1].advanced!])
+        #expect(evidence.chosen == comparisons[2].advanced)
+        #expect(result.text == evidence.samples[evidence.chosen].text)
+        // Each judge call's prompt is what the engine counts for the two samples in that order, within the context.
+        for judgement in comparisons.flatMap(\.judgements) {
+            let prompt = PairwiseJudgePrompt.prompt(question: question, first: evidence.samples[judgement.shownFirst].text,
+                                                    second: evidence.samples[judgement.shownSecond].text)
+            let expected = await provider.promptTokens(for: prompt).count
+            #expect(judgement.promptTokens == expected && expected + 24 <= contextLength)
+            #expect(judgement.completionTokens >= 1 && judgement.completionTokens <= 24)
+            #expect(judgement.verdict == PairwiseJudgePrompt.parseVerdict(judgement.reply))
+        }
+        // Spend: the sampling call and six judge calls.
+        #expect(result.spend.modelCalls == 7 && result.spend.samples == 4 + 6)
+        let judgePrompts = comparisons.flatMap(\.judgements).reduce(0) { $0 + $1.promptTokens }
+        let questionTokens = await provider.promptTokens(for: question).count
+        #expect(result.spend.promptTokens == questionTokens + judgePrompts)
+        #expect(result.spend.completionTokens == evidence.samples.reduce(0) { $0 + $1.completionTokens }
+                + comparisons.flatMap(\.judgements).reduce(0) { $0 + $1.completionTokens })
+    }
+
     @Test func moaWithTwoProposersOnTheDefaultModel() async throws {
         let (provider, _) = try DefaultModel.loaded.get()
         let second = try EmbeddedCompletionProvider(path: try TestPaths.defaultModel().path, modelName: "second-proposer", maxSamples: 1)

@@ -37,9 +37,23 @@ struct ProgramBehaviourTests {
         #expect(raises != nil && raises != plus && raises != minus)
         #expect(broken == nil)   // a program that does not define does not vote
 
+        // What the program prints itself (a demo call at the top, a trace inside) is not its behaviour.
+        let chatty = await key("def add(a, b):\n    print('adding', a, b)\n    return a + b\nprint(add(7, 8))\n", Self.mbppLike)
+        #expect(chatty == plus)
+
         let times = await key("    return x * 2\n", Self.humanEvalLike)
         let sum = await key("    return x + x\n", Self.humanEvalLike)
         let cube = await key("    return x ** 3\n", Self.humanEvalLike)
         #expect(times != nil && times == sum && cube != times)
+    }
+
+    @Test func aSetOfStringsHasOneBehaviourInEveryProcess() async throws {
+        // String hashing is randomised per process unless the hash seed is fixed: without it the
+        // same program would print this set in different orders and split its own class.
+        let behaviour = ProgramBehaviour(sandbox: try Sandbox())
+        let program = "def add(a, b):\n    return {'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', str(a + b)}\n"
+        var keys: [String?] = []
+        for _ in 0..<3 { keys.append(await behaviour.key(of: program, for: Self.mbppLike)) }
+        #expect(keys[0] != nil && Set(keys).count == 1)
     }
 }

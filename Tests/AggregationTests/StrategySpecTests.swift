@@ -46,7 +46,7 @@ struct StrategySpecTests {
             return message.contains("widow") && message.contains("window=")
         }
         #expect { try StrategySpec(parsing: "best-of-n:4,score=vibes").makeStrategy() } throws: { error in
-            String(describing: error).contains("logprob, judge or verifier")
+            String(describing: error).contains("logprob, judge, pairwise or verifier")
         }
         #expect { try StrategySpec(parsing: "self-moa-seq:8,window=0").makeStrategy() } throws: { error in
             String(describing: error).contains("at least 1")

@@ -29,6 +29,12 @@ final class StrategyBackend: CompletionProvider, @unchecked Sendable {
         let text: String
         if system == JudgePrompt.instruction {
             text = messages.last!.content.contains("\\boxed{4}") ? "Score: 9" : "Score: 2"
+        } else if system == PairwiseJudgePrompt.instruction {
+            // The answer with \boxed{4} wins, in either position; two alike tie.
+            let user = messages.last!.content
+            let a = user.components(separatedBy: "[The End of Assistant A's Answer]")[0].contains("\\boxed{4}")
+            let b = user.components(separatedBy: "[The End of Assistant A's Answer]")[1].contains("\\boxed{4}")
+            text = a == b ? "[[C]]" : a ? "[[A]]" : "[[B]]"
         } else {
             // "...Responses from models:\n1. <first reference>\n2. ..."
             let first = system.components(separatedBy: "\n1. ").last!.components(separatedBy: "\n2. ")[0]
@@ -147,6 +153,43 @@ struct StrategyEvaluationTests {
         #expect(abs(vote.point(atK: 4)!.value - 2.0 / 3) < 1e-12)
         // `quorum report` (a fresh analysis of the same store) shows the stored evaluations.
         #expect(try store.strategyEvaluations(runID: run).map(\.strategy) == ["best-of-n:4,score=judge", "self-consistency"])
+    }
+
+    @Test func pairwiseJudgeRunsItsBracketOnRandomSubsetsOfTheStoredSamples() async throws {
+        let (store, run) = try Self.store()
+        let backend = StrategyBackend()
+        let key = "best-of-n:4,score=pairwise"
+        let outcome = try await Self.evaluate([key], store: store, run: run, backend: backend, draws: 2)
+        // 3 problems × k ∈ {1, 2, 4} × 2 draws; a knockout of k makes 2(k − 1) judge calls: 0, 2, 6.
+        #expect(outcome.newAnswers == 18 && outcome.newCalls == 3 * 2 * (0 + 2 + 6) && backend.requests.count == outcome.newCalls)
+        #expect(backend.requests.allSatisfy { request in
+            guard case .messages(let messages) = request.prompt else { return false }
+            return request.parameters.temperature == 0 && messages.first?.content == PairwiseJudgePrompt.instruction
+        })
+        let rows = try store.strategyOutcomes(runID: run, strategy: key)
+        #expect(rows.count == 18)
+        for row in rows {
+            let p = Int(row.problemID.dropFirst())!
+            let evidence = try JSONDecoder().decode(Evidence.self, from: Data(try #require(row.evidence).utf8))
+            guard case .bestOfN(let best) = evidence else { Issue.record("expected best-of-N evidence"); continue }
+            // The k candidates are stored samples of this problem; the judge knows right from wrong,
+            // so the answer is right exactly when one of them is.
+            let storedTexts = Self.answers[p].enumerated().map { "Sample \($0.offset): \\boxed{\($0.element)}" }
+            #expect(best.samples.count == row.budget && best.samples.allSatisfy { storedTexts.contains($0.text) })
+            #expect((row.outcome == .passed) == best.samples.contains { $0.text.hasSuffix("\\boxed{4}") })
+            #expect(best.comparisons?.count == row.budget - 1)
+            #expect(row.modelCalls == 1 + 2 * (row.budget - 1))
+        }
+        let report = try RunAnalysis(bootstrapResamples: 50).report(runID: run, store: store)
+        let curve = try #require(report.curves.first { $0.name == key })
+        #expect(curve.points.map(\.k) == [1, 2, 4])
+        // At k = 4 every draw holds all four samples: p0 and p2 right, p1 wrong.
+        #expect(abs(curve.point(atK: 4)!.value - 2.0 / 3) < 1e-12)
+        #expect(curve.points.allSatisfy { $0.cost?.modelCalls == Double(3 * (1 + 2 * ($0.k - 1))) })
+        // Resuming makes no call.
+        let again = StrategyBackend()
+        let resumed = try await Self.evaluate([key], store: store, run: run, backend: again, draws: 2)
+        #expect(again.requests.isEmpty && resumed.storedAnswers == 18)
     }
 
     @Test func reportShowsSynthesisCurvesWithTheirCost() async throws {
