@@ -90,7 +90,9 @@ public final class LlamaModel: Sendable {
     /// sequence in `cache`, and returns logits for the rows that asked.
     ///
     /// Each weight matrix is read once for the whole batch; attention runs per row
-    /// over that row's own sequence (shared prompt pages included) up to its position.
+    /// over that row's own sequence (shared prompt pages included) up to its position,
+    /// with rows that share prompt pages scoring those pages together. A row's logits
+    /// are the same whatever else is in the batch.
     ///
     /// - Throws: `ModelsError.invalidBatch` (empty, too large, token out of range,
     ///   positions out of order) before anything is written; `.cacheExhausted`.
@@ -124,6 +126,7 @@ public final class LlamaModel: Sendable {
             s.pages[b] = page
             s.slots[b] = slot
         }
+        planAttention(batch: batch, cache: cache, scratch: s)
 
         let width = c.embeddingWidth, kvWidth = c.kvWidth, queryWidth = c.queryWidth, ffn = c.feedForwardWidth
         let half = c.ropeDimensions / 2
@@ -198,32 +201,92 @@ public final class LlamaModel: Sendable {
         }
     }
 
-    /// Scaled dot-product attention, causal, one task per (row, KV head) covering the
-    /// query heads that share it: each row attends to positions `0...position` of its
-    /// own sequence through its page table (shared prompt pages included). Pages of 16
-    /// positions use the C kernel (`quorum_attention`); other page sizes the simple
-    /// loop `attendSimple`, which tests compare it with.
+    /// Groups the batch's rows for attention (once per forward; the same for every layer).
+    ///
+    /// Rows whose sequences begin with the same full page (samples forked from one
+    /// prompt, or the rows of one prompt chunk) form a group; a group is cut into tasks of
+    /// up to `rowsPerTask` rows, and each task's shared pages are the leading full pages
+    /// all its rows have in common. Tasks × KV heads is about 6 per thread, so the pool
+    /// stays balanced while each shared page is read a few times per step instead of once
+    /// per row.
+    private func planAttention(batch: [BatchRow], cache: PagedKVCache, scratch s: LlamaScratch) {
+        let pageSize = cache.pageSize
+        var groups: [[Int32]] = []
+        var groupOfFirstPage: [Int32: Int] = [:]
+        var longest = 0
+        for (b, row) in batch.enumerated() {
+            let table = cache.pageTable(row.sequence)
+            s.pageTables[b] = table
+            s.attendedCounts[b] = Int64(row.position + 1)
+            longest = max(longest, row.position + 1)
+            if row.position + 1 >= pageSize, let g = groupOfFirstPage[table[0]] {
+                groups[g].append(Int32(b))
+            } else {
+                if row.position + 1 >= pageSize { groupOfFirstPage[table[0]] = groups.count }
+                groups.append([Int32(b)])
+            }
+        }
+        let group = configuration.headCount / configuration.kvHeadCount
+        let paddedLongest = (longest + pageSize - 1) / pageSize * pageSize
+        let targetTasks = 6 * s.pool.threadCount
+        let rowsPerTask = max(1, min((batch.count * configuration.kvHeadCount + targetTasks - 1) / targetTasks,
+                                     s.scoresStride / (group * paddedLongest), 64))
+        var next = 0
+        s.attentionTaskCount = 0
+        for rows in groups {
+            let chunks = (rows.count + rowsPerTask - 1) / rowsPerTask
+            var start = 0
+            for k in 0..<chunks {
+                // Even chunk sizes: the first rows.count % chunks chunks take one row more.
+                let size = rows.count / chunks + (k < rows.count % chunks ? 1 : 0)
+                let members = rows[start..<start + size]
+                start += size
+                var shared = 0
+                if members.count > 1 {
+                    let first = s.pageTables[Int(members.first!)].unsafelyUnwrapped
+                    let fullPages = members.map { Int(s.attendedCounts[Int($0)]) / pageSize }.min()!
+                    while shared < fullPages, members.allSatisfy({ s.pageTables[Int($0)].unsafelyUnwrapped[shared] == first[shared] }) {
+                        shared += 1
+                    }
+                }
+                s.attentionTasks[s.attentionTaskCount] = LlamaScratch.AttentionTask(start: next, count: size, sharedPages: shared)
+                s.attentionTaskCount += 1
+                for b in members {
+                    s.attentionRows[next] = b
+                    next += 1
+                }
+            }
+        }
+    }
+
+    /// Scaled dot-product attention, causal: each row attends to positions `0...position`
+    /// of its own sequence through its page table (shared prompt pages included). Pages
+    /// of 16 positions use the C kernel (`AttentionKernel`), one task per (planned row
+    /// group, KV head) covering the query heads that share the KV head; rows of a group
+    /// score their shared pages together. Other page sizes use the simple loop
+    /// `attendSimple`, which tests compare it with.
     private func attend(batch: [BatchRow], layer: Int, cache: PagedKVCache, scratch s: LlamaScratch) {
         let c = configuration
-        guard cache.pageSize == Int(QUORUM_ATTENTION_PAGE) else {
+        guard cache.pageSize == AttentionKernel.pageSize else {
             return attendSimple(batch: batch, layer: layer, cache: cache, scratch: s)
         }
         let d = c.headDimension
         let group = c.headCount / c.kvHeadCount
         let scale = 1 / Float(d).squareRoot()
-        let slabs = cache.slabTable
         let keyOffset = cache.keyOffset(layer: layer), valueOffset = cache.valueOffset(layer: layer)
-        batch.withUnsafeBufferPointer { rows in
-            s.pool.run(taskCount: rows.count * c.kvHeadCount) { task, worker in
-                let b = task / c.kvHeadCount, kvHead = task % c.kvHeadCount
-                let firstHead = kvHead * group
-                quorum_attention(s.query + b * c.queryWidth + firstHead * d, Int64(group), Int64(d), scale,
-                                 slabs, Int64(cache.pagesPerSlab), Int64(cache.pageFloatCount),
-                                 cache.pageTable(rows[b].sequence),
-                                 Int64(keyOffset + kvHead * d * cache.pageSize), Int64(valueOffset + kvHead * d),
-                                 Int64(c.kvWidth), Int64(rows[b].position + 1),
-                                 s.scores + worker * s.scoresStride, s.attention + b * c.queryWidth + firstHead * d)
-            }
+        let layout = AttentionPageLayout(slabs: cache.slabTable, pagesPerSlab: cache.pagesPerSlab, pageElements: cache.pageFloatCount,
+                                         keyOffset: keyOffset, valueOffset: valueOffset, valueStride: c.kvWidth)
+        s.pool.run(taskCount: s.attentionTaskCount * c.kvHeadCount) { t, worker in
+            let task = s.attentionTasks[t / c.kvHeadCount], kvHead = t % c.kvHeadCount
+            var headLayout = layout
+            headLayout.keyOffset += kvHead * d * cache.pageSize
+            headLayout.valueOffset += kvHead * d
+            AttentionKernel.attend(rows: UnsafeBufferPointer(start: s.attentionRows + task.start, count: task.count),
+                                   query: s.query + kvHead * group * d, queryStride: c.queryWidth,
+                                   output: s.attention + kvHead * group * d, outputStride: c.queryWidth,
+                                   group: group, headDimension: d, scale: scale, layout: headLayout,
+                                   pageTables: s.pageTables, counts: s.attendedCounts, sharedPages: task.sharedPages,
+                                   scores: s.scores + worker * s.scoresStride)
         }
     }
 

@@ -32,6 +32,13 @@ public final class LlamaScratch {
     let sines: UnsafeMutablePointer<Float>
     let pages: UnsafeMutablePointer<Int32>
     let slots: UnsafeMutablePointer<Int>
+    let pageTables: UnsafeMutablePointer<UnsafePointer<Int32>?>   // the row's sequence's page table
+    let attendedCounts: UnsafeMutablePointer<Int64>                // positions the row attends to (position + 1)
+    // The attention plan of the current batch (`LlamaModel.planAttention`): batch rows
+    // in task order, and per task its slice of them and its shared pages.
+    let attentionRows: UnsafeMutablePointer<Int32>
+    let attentionTasks: UnsafeMutablePointer<AttentionTask>
+    var attentionTaskCount = 0
     // Per pool thread.
     let rowBuffers: UnsafeMutablePointer<Float>    // [threads × rowBufferStride] decoded weight rows
     let rowBufferStride: Int
@@ -44,6 +51,8 @@ public final class LlamaScratch {
     /// Per layer: q, k, v, attn_output, gate, up, down; then the output head.
     let jobs: UnsafeMutablePointer<MatrixJob>
     static let jobsPerLayer = 7
+    /// Positions of scores per query head a worker's scratch holds at least (rows × positions).
+    static let scoresPositions = 8192
     private var allocations: [UnsafeMutableRawPointer] = []
 
     /// - Parameters:
@@ -79,10 +88,15 @@ public final class LlamaScratch {
         sines = buffer(b * c.ropeDimensions / 2)
         pages = buffer(b, Int32.self)
         slots = buffer(b, Int.self)
+        pageTables = buffer(b, UnsafePointer<Int32>?.self)
+        attendedCounts = buffer(b, Int64.self)
+        attentionRows = buffer(b, Int32.self)
+        attentionTasks = buffer(b, AttentionTask.self)
         rowBufferStride = MatrixMultiply.rowBufferFloats(columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
         rowBuffers = buffer(pool.threadCount * rowBufferStride)
-        // A task scores its KV head's query heads over up to contextLength positions, rounded up to pages of 16.
-        scoresStride = (c.headCount / c.kvHeadCount) * ((c.contextLength + 15) / 16 * 16)
+        // A task scores its KV head's query heads over up to contextLength positions, rounded up to pages of 16,
+        // for one row, or for several rows scored together (as many as fit; at least 8,192 positions in all).
+        scoresStride = (c.headCount / c.kvHeadCount) * max((c.contextLength + 15) / 16 * 16, Self.scoresPositions)
         scores = buffer(pool.threadCount * scoresStride)
         activations = QuantizedActivations(rows: maxBatchRows, columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
         inverseFrequencies = (0..<c.ropeDimensions / 2).map { i in
@@ -113,6 +127,14 @@ public final class LlamaScratch {
         jobs.deinitialize(count: jobCount)
         jobs.deallocate()
         for p in allocations { p.deallocate() }
+    }
+
+    /// One attention task: rows `attentionRows[start..<start + count]`, scored together
+    /// on their first `sharedPages` pages.
+    struct AttentionTask {
+        var start: Int
+        var count: Int
+        var sharedPages: Int
     }
 
     /// `count` jobs starting at job `index` of the table.

@@ -90,10 +90,48 @@ void quorum_int8_multiply_isa(int32_t isa, int32_t kind, const void *packed, int
 ///   slot s at `value_offset + s × value_stride`.
 /// - scores: scratch of `group × round_up(count, 16)` floats.
 /// - output: `group × head_dimension` floats, softmax(q·K × scale) · V per head.
+///
+/// The same kernel as `quorum_attention_rows` with one row and no shared pages.
 void quorum_attention(const float *query, int64_t group, int64_t head_dimension, float scale,
                       const uint16_t *const *slabs, int64_t pages_per_slab, int64_t page_elements,
                       const int32_t *page_table, int64_t key_offset, int64_t value_offset, int64_t value_stride,
                       int64_t count, float *scores, float *output);
+
+/// Causal attention of several batch rows for the `group` query heads that share one KV
+/// head, over KV pages of 16 positions; rows whose page tables begin with the same
+/// `shared_pages` pages score and weigh those pages together (each page read once).
+///
+/// Batch row b = rows[r] (r < row_count):
+/// - its queries: `query + b × query_stride`, `group × head_dimension` floats;
+/// - its output: `output + b × output_stride`, `group × head_dimension` floats,
+///   softmax(q·K × scale) · V per head;
+/// - its page ids `page_tables[b]` and position count `counts[b]` (causal: positions
+///   0..<count). Page p starts at `slabs[p / pages_per_slab] + (p % pages_per_slab) × page_elements`.
+/// - shared_pages: pages 0..<shared_pages are the same ids in every row's table and
+///   full for every row (shared_pages × 16 ≤ counts[b]); 0 scores every row on its own.
+/// - key_offset: elements from a page's start to this layer's keys of this KV head; keys
+///   are stored transposed, element j of slot s at `key_offset + j × 16 + s`.
+/// - value_offset: elements from a page's start to slot 0's values of this KV head;
+///   slot s at `value_offset + s × value_stride`.
+/// - scores: scratch of `row_count × group × round_up(max count, 16)` floats.
+///
+/// Each row's output is bit for bit the same whatever the other rows and
+/// `shared_pages` (the same float operations in the same order per head), so a
+/// sequence's result does not depend on its batch.
+void quorum_attention_rows(int64_t row_count, const int32_t *rows, const float *query, int64_t query_stride,
+                           float *output, int64_t output_stride, int64_t group, int64_t head_dimension, float scale,
+                           const uint16_t *const *slabs, int64_t pages_per_slab, int64_t page_elements,
+                           const int32_t *const *page_tables, const int64_t *counts, int64_t shared_pages,
+                           int64_t key_offset, int64_t value_offset, int64_t value_stride, float *scores);
+
+/// `quorum_attention_rows` on a given instruction set (clamped to what the CPU
+/// supports), for tests that compare the paths.
+void quorum_attention_rows_isa(int32_t isa, int64_t row_count, const int32_t *rows, const float *query,
+                               int64_t query_stride, float *output, int64_t output_stride, int64_t group,
+                               int64_t head_dimension, float scale, const uint16_t *const *slabs,
+                               int64_t pages_per_slab, int64_t page_elements, const int32_t *const *page_tables,
+                               const int64_t *counts, int64_t shared_pages, int64_t key_offset, int64_t value_offset,
+                               int64_t value_stride, float *scores);
 
 /// SwiGLU's activation in place: `gate[i] = silu(gate[i]) × up[i]`, silu(x) = x / (1 + e^-x).
 void quorum_swiglu(float *gate, const float *up, int64_t count);
