@@ -54,8 +54,12 @@ struct CrashSafetyTests {
         let reference = folder.appendingPathComponent("reference.sqlite").path
         let crashed = folder.appendingPathComponent("crashed.sqlite").path
 
-        // Reference: n = 3, then extended to n = 6.
+        // Reference: n = 3, then extended to n = 6. The first run's duration scales the kill moments
+        // below: fixed moments either never kill a fast run on a quiet machine or only ever hit model
+        // loading on a slow one.
+        let started = Date()
         try Self.runToEnd(Self.arguments(store: reference, n: 3))
+        let firstRunSeconds = Date().timeIntervalSince(started)
         let firstHalf = try Self.contents(reference)
         #expect(firstHalf.count == 9)
         try Self.runToEnd(Self.arguments(store: reference, n: 6))
@@ -63,12 +67,14 @@ struct CrashSafetyTests {
         #expect(expected.count == 18)
         #expect(expected.filter { line in firstHalf.contains(line) }.count == 9, "extension changed existing samples")
 
-        // Crashed: kill -9 at random moments until a run completes by itself (at most 12 kills).
+        // Crashed: kill -9 at random moments until a run completes by itself (at most 12 kills). A run
+        // from scratch to n = 6 does at least the first reference run's work, so the first launch is
+        // killed before it can finish; resumed launches have less left and may finish on their own.
         var kills = 0
         var rng = SystemRandomNumberGenerator()
         while kills < 12 {
             let p = try Self.launch(Self.arguments(store: crashed, n: 6))
-            Thread.sleep(forTimeInterval: Double.random(in: 0.2...2.0, using: &rng))
+            Thread.sleep(forTimeInterval: firstRunSeconds * Double.random(in: 0.05...0.6, using: &rng))
             if !p.isRunning { break }
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
