@@ -145,14 +145,9 @@ public struct BestOfN: Strategy {
         let tournament = PairwiseTournament(bracket: bracket) { first, second in
             let judgePrompt = PairwiseJudgePrompt.prompt(question: prompt, first: completions[first].text, second: completions[second].text)
             let step = "pairwise judging of samples \(first) (shown first) and \(second)"
-            if let window = context.contextWindow {
-                let tokens = try await window.countTokens(judgePrompt)
-                if tokens + judgeParameters.maxTokens > window.limit {
-                    throw AggregationError.contextOverflow(
-                        step: step, promptTokens: tokens, maxTokens: judgeParameters.maxTokens, limit: window.limit,
-                        hint: "The judge sees two samples at once: sample fewer max tokens, or score by judge (one sample per prompt).")
-                }
-            }
+            try await context.contextWindow?.ensureFits(
+                judgePrompt, maxTokens: judgeParameters.maxTokens, step: step,
+                hint: "The judge sees two samples at once: sample fewer max tokens, or score by judge (one sample per prompt).")
             let reply = try await calls.sample(context.provider, judgePrompt, judgeParameters, count: 1, step: step)[0]
             return PairwiseJudgement(shownFirst: first, shownSecond: second, verdict: PairwiseJudgePrompt.parseVerdict(reply.text),
                                      reply: reply.text, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens)

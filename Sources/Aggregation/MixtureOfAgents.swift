@@ -74,16 +74,11 @@ struct Synthesizer {
     mutating func aggregate(_ provider: any CompletionProvider, _ prompt: ProblemPrompt, references: [String],
                             parameters: SamplingParameters, step: String) async throws -> SynthesisCall {
         let injected = MixtureOfAgentsPrompt.inject(references, into: prompt)
-        if let window = context.contextWindow {
-            let tokens = try await window.countTokens(injected)
-            if tokens + parameters.maxTokens > window.limit {
-                let hint = strategy == "self-moa-seq"
-                    ? "Use a smaller window or fewer max tokens."
-                    : "Use self-moa-seq with a window that fits, fewer samples, or fewer max tokens."
-                throw AggregationError.contextOverflow(step: step, promptTokens: tokens, maxTokens: parameters.maxTokens,
-                                                       limit: window.limit, hint: hint)
-            }
-        }
+        try await context.contextWindow?.ensureFits(
+            injected, maxTokens: parameters.maxTokens, step: step,
+            hint: strategy == "self-moa-seq"
+                ? "Use a smaller window or fewer max tokens."
+                : "Use self-moa-seq with a window that fits, fewer samples, or fewer max tokens.")
         let completion = try await ledger.sample(provider, injected, parameters, count: 1, step: step)[0]
         largestAggregatorPrompt = max(largestAggregatorPrompt, completion.promptTokens)
         return SynthesisCall(model: provider.modelName, references: references, promptTokens: completion.promptTokens,

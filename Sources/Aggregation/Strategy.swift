@@ -43,6 +43,15 @@ public struct ContextWindow: Sendable {
         self.limit = limit
         self.countTokens = countTokens
     }
+
+    /// Throws `AggregationError.contextOverflow` naming `step` (with `hint`) when `prompt` plus
+    /// `maxTokens` to generate does not fit `limit`.
+    func ensureFits(_ prompt: ProblemPrompt, maxTokens: Int, step: String, hint: @autoclosure () -> String) async throws {
+        let tokens = try await countTokens(prompt)
+        if tokens + maxTokens > limit {
+            throw AggregationError.contextOverflow(step: step, promptTokens: tokens, maxTokens: maxTokens, limit: limit, hint: hint())
+        }
+    }
 }
 
 /// What a strategy may use: the models, how to sample, and how to judge answers.
