@@ -108,38 +108,27 @@ public struct OpenAIServer: Sendable {
 
     /// A server-sent-event response; the caller holds a slot, which the generation task frees.
     ///
-    /// The generation is cancelled when the time runs out (the error event is sent once it
-    /// has ended, so its engine rows are free by then) and when the client goes away (a
-    /// write fails): either way the engine drops its samples at its next step.
+    /// The generation runs under `GenerationService.runAdmitted`, whose timeout cancels it and
+    /// reports `.timedOut` only once it has ended (so its engine rows are free when the error
+    /// event goes out); when the client goes away (a write fails) the generation is cancelled
+    /// too. Either way the engine drops its samples at its next step.
     private func stream(_ plan: GenerationPlan, _ renderer: ResponseRenderer) -> Response {
         let (items, continuation) = AsyncStream<StreamItem>.makeStream()
         let service = service
         let generation = Task {
             do throws(ServerError) {
-                let outcome = try await service.run(plan) { continuation.yield(.update($0)) }
+                let outcome = try await service.runAdmitted(plan) { continuation.yield(.update($0)) }
                 continuation.yield(.finished(outcome))
             } catch {
-                // A cancelled generation was stopped on purpose: whoever cancelled it reports why.
+                // Cancelled from outside means the client left: nobody is there to tell.
                 if !Task.isCancelled { continuation.yield(.failed(error)) }
             }
-            await service.gate.leave()
-            if !Task.isCancelled { continuation.finish() }
-        }
-        let timeout = configuration.timeoutSeconds
-        let timer = Task {
-            try await Task.sleep(for: .seconds(timeout))
-            generation.cancel()
-            await generation.value
-            continuation.yield(.failed(.timedOut(seconds: timeout)))
             continuation.finish()
         }
         let choiceCount = plan.strategy == nil ? plan.seeds.count : 1
         let strategyName = plan.strategy?.description ?? ""
         let body = ResponseBody { writer in
-            defer {
-                timer.cancel()
-                generation.cancel()   // no-op once it has finished; frees the engine when the client left
-            }
+            defer { generation.cancel() }   // no-op once it has finished; frees the engine when the client left
             // Per choice: token log-probabilities sent so far, and the legacy text offset after them.
             var sentTokens = [Int](repeating: 0, count: choiceCount)
             var textOffsets = [Int](repeating: plan.echoPrompt?.count ?? 0, count: choiceCount)
