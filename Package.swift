@@ -31,7 +31,7 @@ let package = Package(
     products: [
         .executable(name: "quorum", targets: ["QuorumCLI"]),
         .library(name: "Quorum", targets: [
-            "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine",
+            "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine", "Training",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
             "Report", "Aggregation", "OpenAIAPI", "Server", "OpenAIClient",
         ]),
@@ -54,6 +54,12 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels", "CKernels"], swiftSettings: commonSettings),
         .target(name: "Engine", dependencies: ["Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),
+
+        // Training engine: f32 master weights, hand-written forward and backward passes, AdamW, GGUF export.
+        // Its float32 matrix products are C for the same reason as CKernels (run-time AVX-512).
+        .target(name: "CTrainingKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Training", dependencies: ["TensorCore", "GGUF", "Kernels", "Models", "Tokenizers", "ScalingCore", "CTrainingKernels"],
+                swiftSettings: commonSettings),
 
         // Scaling layer: problems, verdicts and the pieces that consume them.
         .target(name: "ScalingCore", swiftSettings: commonSettings),
@@ -105,6 +111,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "GGUF", "Kernels", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "Metrics", "Report", "Datasets", "Verifiers", "Aggregation", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
