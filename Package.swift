@@ -100,7 +100,7 @@ let package = Package(
             dependencies: [
                 "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
                 "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report", "Aggregation",
-                "OpenAIAPI", "Server", "OpenAIClient",
+                "OpenAIAPI", "Server", "OpenAIClient", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),

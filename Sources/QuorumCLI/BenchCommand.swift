@@ -7,8 +7,8 @@ import ModelHub
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the embedded engine's speed (benchmarks, not tests).",
-        subcommands: [SampleBenchCommand.self])
+        abstract: "Measure the embedded engine's and the trainer's speed (benchmarks, not tests).",
+        subcommands: [SampleBenchCommand.self, TrainBenchCommand.self])
 }
 
 /// `quorum bench sample`: prefill and batched-decode throughput against the number of samples N.

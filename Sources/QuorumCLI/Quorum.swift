@@ -18,6 +18,7 @@ struct Quorum: AsyncParsableCommand {
             VerifyCommand.self,
             ModelCommand.self,
             DataCommand.self,
+            TrainCommand.self,
             BenchCommand.self,
             ServeCommand.self,
         ])

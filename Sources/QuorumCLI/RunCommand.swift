@@ -102,14 +102,7 @@ struct RunOptions: ParsableArguments {
         let loaded = try DatasetCatalog.load(dataset)
         var problems = loaded.problems
         if let limit { problems = Array(problems.prefix(limit)) }
-        let template: PromptTemplate
-        if promptTemplate == "gsm8k-fewshot" {
-            // Examples come from the train split, never from the problems being asked.
-            template = .gsm8kFewShot(.gsm8k(from: try DatasetCatalog.load("gsm8k:train").problems, seed: seed))
-        } else {
-            template = try promptTemplate.map { try PromptTemplate.named($0) }
-                ?? PromptTemplate.defaultTemplate(forFormat: loaded.format.rawValue)
-        }
+        let template = try RunTemplates.template(named: promptTemplate, datasetFormat: loaded.format.rawValue, seed: seed)
         let verifierName = verifier ?? VerifierChoice.defaultName(for: problems)
         let check = try VerifierChoice.make(verifierName)
         let openAI = try backendOptions.openAIConfiguration(model: model, backend: backend)

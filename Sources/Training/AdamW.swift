@@ -90,8 +90,8 @@ public final class AdamW: @unchecked Sendable {
         let s = settings
         let clip = s.clipNorm.map { norm > $0 && norm > 0 ? $0 / norm : 1 } ?? 1
         let b1 = Float(s.beta1), b2 = Float(s.beta2), eps = Float(s.epsilon)
-        let correction1 = Float(1 - pow(s.beta1, Double(stepCount)))
-        let correction2 = Float(1 - pow(s.beta2, Double(stepCount)))
+        let inverseCorrection1 = Float(1 / (1 - pow(s.beta1, Double(stepCount))))
+        let inverseCorrection2 = Float(1 / (1 - pow(s.beta2, Double(stepCount))))
         let lr = Float(rate), scale = Float(clip)
         let tensors = parameters.layout.tensors
         let m = firstMoment, v = secondMoment
@@ -103,7 +103,7 @@ public final class AdamW: @unchecked Sendable {
                 let gi = g[i] * scale
                 mt[i] = b1 * mt[i] + (1 - b1) * gi
                 vt[i] = b2 * vt[i] + (1 - b2) * gi * gi
-                let mHat = mt[i] / correction1, vHat = vt[i] / correction2
+                let mHat = mt[i] * inverseCorrection1, vHat = vt[i] * inverseCorrection2
                 theta[i] -= lr * (mHat / (vHat.squareRoot() + eps) + decay * theta[i])
             }
         }

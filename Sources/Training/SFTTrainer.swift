@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import ScalingCore
 
 /// Settings of a fine-tuning run (saved with each checkpoint: a resumed run must use the same).
 public struct TrainingSettings: Sendable, Equatable, Codable {
@@ -155,7 +156,7 @@ public final class SFTTrainer {
             let norm = optimizer.step(parameters: model.parameters, gradients: model.gradients, rate: rate, pool: model.pool)
             let report = StepReport(step: step + 1, loss: loss, learningRate: rate, gradientNorm: norm, scoredTokens: scored,
                                     tokens: batch.reduce(0) { $0 + $1.tokens.count },
-                                    seconds: (ContinuousClock.now - started).seconds)
+                                    seconds: (ContinuousClock.now - started).inSeconds)
             history.append(report)
             progress(report)
             let every = settings.checkpointEvery
@@ -182,8 +183,4 @@ public final class SFTTrainer {
         if !current.isEmpty { groups.append(current) }
         return groups
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -43,8 +43,9 @@ public final class TrainingModel: @unchecked Sendable {
     public let pool: WorkerPool
     public var configuration: LlamaConfiguration { layout.configuration }
 
-    /// Rows of the output head computed at once (logits of `headChunkRows × V` floats).
-    static let headChunkRows = 128
+    /// Rows of the output head computed at once (logits of `headChunkRows × V` floats: 100 MB for
+    /// SmolLM2). Larger chunks mean fewer read-modify-write passes over the head's `V × C` gradient.
+    static let headChunkRows = 512
 
     private let forwardArena = FloatArena()
     private let backwardArena = FloatArena()

@@ -19,6 +19,8 @@ struct TinyModel {
     var ropeScale: Double? = nil
     var ropeDimensions: Int? = nil
     var seed: UInt64 = 1
+    /// Metadata copied in (a real model's `tokenizer.*` keys, so commands that tokenise can run it).
+    var extraMetadata: [(key: String, value: GGUFValue)] = []
 
     var headDimension: Int { width / heads }
 
@@ -43,6 +45,7 @@ struct TinyModel {
             w.add("\(a).rope.scaling.factor", .float32(Float(ropeScale)))
         }
         if let ropeDimensions { w.add("\(a).rope.dimension_count", .uint32(UInt32(ropeDimensions))) }
+        for (key, value) in extraMetadata { w.add(key, value) }
         let qw = heads * headDimension, kw = kvHeads * headDimension
         w.addTensor(name: "token_embd.weight", shape: [width, vocabulary], floats: floats(width * vocabulary, scale: 0.5))
         for l in 0..<layers {
