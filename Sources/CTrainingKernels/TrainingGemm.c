@@ -10,6 +10,7 @@
 // Then C = acc, or C = C + acc when accumulating.
 #include "CTrainingKernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -170,16 +171,38 @@ static AVX512 void block_nn_1(int64_t K, const float *a, int64_t lda, const floa
     block_nn(1, K, a, lda, b, ldb, c, ldc, accumulate, width);
 }
 
+/// A thread's buffer for one packed panel of B (`K × 32` floats, contiguous), kept between calls.
+static float *packed_panel(int64_t count) {
+    static __thread float *buffer = NULL;
+    static __thread int64_t capacity = 0;
+    if (count > capacity) {
+        free(buffer);
+        buffer = aligned_alloc(64, (size_t)((count + 15) / 16 * 16) * sizeof(float));
+        capacity = count;
+    }
+    return buffer;
+}
+
 static AVX512 void gemm_nn_avx512(int64_t K, const float *a, int64_t lda, const float *b, int64_t ldb,
                                   float *c, int64_t ldc, int32_t accumulate,
                                   int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    // Each 32-column panel of B is first copied into contiguous rows of 32, so the kernel
+    // streams it sequentially for every block of A's rows (B's own rows are ldb apart, a
+    // stride the prefetcher follows poorly): +25% measured on 256 x 1536 x 576. Copying
+    // does not change any output's arithmetic.
+    float *panel = packed_panel(K * 32);
     for (int64_t n = n0; n < n1; n += 32) {
         int64_t width = n1 - n < 32 ? n1 - n : 32;
+        __mmask16 mask0 = tail_mask(width), mask1 = width > 16 ? tail_mask(width - 16) : 0;
+        for (int64_t k = 0; k < K; k++) {
+            _mm512_store_ps(panel + k * 32, _mm512_maskz_loadu_ps(mask0, b + k * ldb + n));
+            _mm512_store_ps(panel + k * 32 + 16, _mm512_maskz_loadu_ps(mask1, b + k * ldb + n + 16));
+        }
         int64_t m = m0;
         for (; m + 8 <= m1; m += 8)
-            block_nn_8(K, a + m * lda, lda, b + n, ldb, c + m * ldc + n, ldc, accumulate, width);
+            block_nn_8(K, a + m * lda, lda, panel, 32, c + m * ldc + n, ldc, accumulate, width);
         for (; m < m1; m++)
-            block_nn_1(K, a + m * lda, lda, b + n, ldb, c + m * ldc + n, ldc, accumulate, width);
+            block_nn_1(K, a + m * lda, lda, panel, 32, c + m * ldc + n, ldc, accumulate, width);
     }
 }
 #endif
