@@ -67,10 +67,12 @@ struct TrainBenchCommand: ParsableCommand {
         }
         let optimizer = AdamW(layout: model.layout)
         var rows: [(forward: Double, backward: Double, optimizer: Double)] = []
+        var cpuSeconds: [Double] = []
         printError("bench train: \(URL(fileURLWithPath: path).lastPathComponent), \(model.layout.parameterCount) parameters, "
             + "\(sequencesPerStep) sequences of \(seqLen) per step, \(perMicro) per pass, \(model.pool.threadCount) threads")
         for step in 0...`repeat` {
             var forward = 0.0, backward = 0.0
+            let cpuStart = ProcessStatistics.cpuSeconds()
             model.zeroGradients()
             for start in stride(from: 0, to: sequences.count, by: perMicro) {
                 let micro = Array(sequences[start..<min(sequences.count, start + perMicro)])
@@ -85,7 +87,10 @@ struct TrainBenchCommand: ParsableCommand {
             let t3 = ContinuousClock.now
             optimizer.step(parameters: model.parameters, gradients: model.gradients, rate: 1e-6, pool: model.pool)
             let update = (ContinuousClock.now - t3).inSeconds
-            if step > 0 { rows.append((forward, backward, update)) }
+            if step > 0 {
+                rows.append((forward, backward, update))
+                cpuSeconds.append(ProcessStatistics.cpuSeconds() - cpuStart)
+            }
             printError("  step \(step)\(step == 0 ? " (warm-up)" : ""): forward \(fmt(forward)) s, backward \(fmt(backward)) s, AdamW \(fmt(update)) s")
         }
         let tokens = Double(sequencesPerStep * seqLen)
@@ -100,7 +105,8 @@ struct TrainBenchCommand: ParsableCommand {
             quorum   forward \(fmt(median(rows.map(\.forward)))) s  backward \(fmt(median(rows.map(\.backward)))) s  \
             AdamW \(fmt(median(rows.map(\.optimizer)))) s  per step; \
             \(fmt(median(tokensPerSecond))) tok/s (\(fmt(tokensPerSecond.first!))-\(fmt(tokensPerSecond.last!))), \
-            \(fmt(median(tokensPerSecond) * flopsPerToken / 1e9)) GFLOP/s, peak RSS \((ProcessStatistics.peakResidentBytes() ?? 0) / 1_000_000) MB
+            \(fmt(median(tokensPerSecond) * flopsPerToken / 1e9)) GFLOP/s, peak RSS \((ProcessStatistics.peakResidentBytes() ?? 0) / 1_000_000) MB; \
+            \(fmt(tokens / median(cpuSeconds))) tokens per CPU-second (what a loaded machine leaves)
             """)
         guard reference == "jax" else { return }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

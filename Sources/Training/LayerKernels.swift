@@ -11,8 +11,8 @@ import Kernels
 enum RMSNormLayer {
     /// Writes `y [N × C]` and `rstd [N]`.
     static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float, rows: Int, width: Int,
-                        y: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
+                        y: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, pool: WorkerPool?) {
+        Matmul.run(rows, pool) { r in
             let xr = x + r * width, yr = y + r * width
             // Sum of squares in Double, as the engine's reference does.
             var sumOfSquares = 0.0
@@ -24,22 +24,28 @@ enum RMSNormLayer {
     }
 
     /// With `n = x · rstd`: `dw += Σ_rows dy · n`, `dx += rstd · (dy·w − n · mean(dy·w · n))`.
+    /// Rows in parallel for `dx`; `dw` by column ranges, each summing its rows in order, so
+    /// the result does not depend on the thread count.
     static func backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                          weight: UnsafePointer<Float>, rows: Int, width: Int,
-                         dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
+                         dx: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>, pool: WorkerPool?) {
+        Matmul.run(rows, pool) { r in
             let dyr = dy + r * width, xr = x + r * width, dxr = dx + r * width
             let s = rstd[r]
             var dot = 0.0
-            for i in 0..<width {
-                let n = xr[i] * s
-                dWeight[i] += dyr[i] * n
-                dot += Double(dyr[i] * weight[i]) * Double(n)
-            }
+            for i in 0..<width { dot += Double(dyr[i] * weight[i]) * Double(xr[i] * s) }
             let meanDot = Float(dot / Double(width))
             for i in 0..<width {
                 let n = xr[i] * s
                 dxr[i] += s * (dyr[i] * weight[i] - n * meanDot)
+            }
+        }
+        let columnsPerTask = 64
+        Matmul.run((width + columnsPerTask - 1) / columnsPerTask, pool) { t in
+            let begin = t * columnsPerTask, end = min(width, begin + columnsPerTask)
+            for r in 0..<rows {
+                let dyr = dy + r * width, xr = x + r * width, s = rstd[r]
+                for i in begin..<end { dWeight[i] += dyr[i] * (xr[i] * s) }
             }
         }
     }
@@ -47,9 +53,14 @@ enum RMSNormLayer {
 
 /// A linear map `y = x · Wᵀ (+ b)`, `W [O × I]` as ggml stores it.
 enum LinearLayer {
+    /// `transposed` holds `I × O` floats: the weight is transposed first so the product runs on
+    /// the NN kernel, faster than NT's dot products (docs/BENCHMARKS.md, "Training").
     static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        rows: Int, inputWidth: Int, outputWidth: Int, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
-        Matmul.nt(rows: rows, columns: outputWidth, depth: inputWidth, a: x, lda: inputWidth, b: weight, ldb: inputWidth,
+                        rows: Int, inputWidth: Int, outputWidth: Int, y: UnsafeMutablePointer<Float>,
+                        transposed: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        Matmul.transpose(rows: outputWidth, columns: inputWidth, source: weight, sourceStride: inputWidth,
+                         destination: transposed, destinationStride: outputWidth, pool: pool)
+        Matmul.nn(rows: rows, columns: outputWidth, depth: inputWidth, a: x, lda: inputWidth, b: transposed, ldb: outputWidth,
                   c: y, ldc: outputWidth, accumulate: false, pool: pool)
         if let bias {
             for r in 0..<rows {
@@ -123,21 +134,28 @@ enum RotaryLayer {
 
 /// SwiGLU: `h = silu(g) · u`, `silu(g) = g · σ(g)`.
 enum SwiGLULayer {
-    static func forward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, hidden: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            hidden[i] = g / (1 + expf(-g)) * up[i]
+    static let chunk = 16_384
+
+    static func forward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, hidden: UnsafeMutablePointer<Float>, count: Int,
+                        pool: WorkerPool?) {
+        Matmul.run((count + chunk - 1) / chunk, pool) { t in
+            for i in t * chunk..<min(count, (t + 1) * chunk) {
+                let g = gate[i]
+                hidden[i] = g / (1 + expf(-g)) * up[i]
+            }
         }
     }
 
     /// `dg = dh · u · σ(g) · (1 + g · (1 − σ(g)))`, `du = dh · g · σ(g)` (overwritten).
     static func backward(dHidden: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
-                         dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            let s = 1 / (1 + expf(-g))
-            dGate[i] = dHidden[i] * up[i] * s * (1 + g * (1 - s))
-            dUp[i] = dHidden[i] * g * s
+                         dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int, pool: WorkerPool?) {
+        Matmul.run((count + chunk - 1) / chunk, pool) { t in
+            for i in t * chunk..<min(count, (t + 1) * chunk) {
+                let g = gate[i]
+                let s = 1 / (1 + expf(-g))
+                dGate[i] = dHidden[i] * up[i] * s * (1 + g * (1 - s))
+                dUp[i] = dHidden[i] * g * s
+            }
         }
     }
 }
@@ -221,11 +239,11 @@ enum AttentionLayer {
 /// `N × V` logits never sit in memory at once; the backward recomputes each chunk's logits.
 enum OutputHeadLayer {
     /// Log-probabilities of `targets` for `rows` gathered rows `x [rows × C]`; writes
-    /// `logSumExp [rows]`. `logits` holds `rows × V`.
-    static func forward(x: UnsafePointer<Float>, rows: Int, width: Int, head: UnsafePointer<Float>, vocabulary: Int,
+    /// `logSumExp [rows]`. `logits` holds `rows × V`; `headTransposed` is the head `[C × V]`.
+    static func forward(x: UnsafePointer<Float>, rows: Int, width: Int, headTransposed: UnsafePointer<Float>, vocabulary: Int,
                         targets: UnsafePointer<Int>, logits: UnsafeMutablePointer<Float>,
                         logSumExp: UnsafeMutablePointer<Double>, logprobs: UnsafeMutablePointer<Double>, pool: WorkerPool) {
-        Matmul.nt(rows: rows, columns: vocabulary, depth: width, a: x, lda: width, b: head, ldb: width,
+        Matmul.nn(rows: rows, columns: vocabulary, depth: width, a: x, lda: width, b: headTransposed, ldb: vocabulary,
                   c: logits, ldc: vocabulary, accumulate: false, pool: pool)
         Matmul.run(rows, pool) { r in
             let row = logits + r * vocabulary
@@ -242,11 +260,12 @@ enum OutputHeadLayer {
     /// With `g = dL/dlogprob` per row: `dlogits = g · (onehot(target) − softmax)`;
     /// `dx = dlogits · W` (overwritten), `dW += dlogitsᵀ · x`. `logits` holds the chunk's
     /// recomputed logits and becomes `dlogits`; `transposed` holds `V × rows`.
-    static func backward(x: UnsafePointer<Float>, rows: Int, width: Int, head: UnsafePointer<Float>, vocabulary: Int,
+    static func backward(x: UnsafePointer<Float>, rows: Int, width: Int, head: UnsafePointer<Float>,
+                         headTransposed: UnsafePointer<Float>, vocabulary: Int,
                          targets: UnsafePointer<Int>, logSumExp: UnsafePointer<Double>, dLogprobs: UnsafePointer<Float>,
                          logits: UnsafeMutablePointer<Float>, transposed: UnsafeMutablePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, dHead: UnsafeMutablePointer<Float>, pool: WorkerPool) {
-        Matmul.nt(rows: rows, columns: vocabulary, depth: width, a: x, lda: width, b: head, ldb: width,
+        Matmul.nn(rows: rows, columns: vocabulary, depth: width, a: x, lda: width, b: headTransposed, ldb: vocabulary,
                   c: logits, ldc: vocabulary, accumulate: false, pool: pool)
         Matmul.run(rows, pool) { r in
             let row = logits + r * vocabulary

@@ -49,6 +49,10 @@ public final class TrainingModel: @unchecked Sendable {
 
     private let forwardArena = FloatArena()
     private let backwardArena = FloatArena()
+    /// One layer weight transposed for the forward's NN products, and the head transposed
+    /// `[C × V]` (kept from the forward for the backward's recomputed logits).
+    private let weightScratch = FloatArena()
+    private let headTransposed = FloatArena()
     private var state: ForwardState?
 
     public init(layout: ParameterLayout, parameters: ParameterArena, pool: WorkerPool) {
@@ -113,18 +117,22 @@ public final class TrainingModel: @unchecked Sendable {
             }
         }
 
+        weightScratch.reserve(max(qw, kw, ffn) * width)
+        headTransposed.reserve(c.vocabularySize * width)
+        Matmul.transpose(rows: c.vocabularySize, columns: width, source: p[layout.head], sourceStride: width,
+                         destination: headTransposed.base, destinationStride: c.vocabularySize, pool: pool)
         let attentionShape = AttentionLayer.Shape(heads: c.headCount, kvHeads: c.kvHeadCount, headDimension: c.headDimension)
         let adjacent = c.architecture.rotatesAdjacentPairs
         for (l, weights) in layout.layers.enumerated() {
             let a = s.layers[l]
             RMSNormLayer.forward(x: a.input, weight: p[weights.attentionNorm], epsilon: c.normEpsilon, rows: n, width: width,
-                                 y: a.norm1, rstd: a.rstd1)
+                                 y: a.norm1, rstd: a.rstd1, pool: pool)
             LinearLayer.forward(x: a.norm1, weight: p[weights.query], bias: weights.queryBias.map { p[$0] }, rows: n,
-                                inputWidth: width, outputWidth: qw, y: a.query, pool: pool)
+                                inputWidth: width, outputWidth: qw, y: a.query, transposed: weightScratch.base, pool: pool)
             LinearLayer.forward(x: a.norm1, weight: p[weights.key], bias: weights.keyBias.map { p[$0] }, rows: n,
-                                inputWidth: width, outputWidth: kw, y: a.key, pool: pool)
+                                inputWidth: width, outputWidth: kw, y: a.key, transposed: weightScratch.base, pool: pool)
             LinearLayer.forward(x: a.norm1, weight: p[weights.value], bias: weights.valueBias.map { p[$0] }, rows: n,
-                                inputWidth: width, outputWidth: kw, y: a.value, pool: pool)
+                                inputWidth: width, outputWidth: kw, y: a.value, transposed: weightScratch.base, pool: pool)
             RotaryLayer.forward(a.query, rows: n, heads: c.headCount, headDimension: c.headDimension,
                                 ropeDimensions: c.ropeDimensions, adjacentPairs: adjacent, cosines: s.cosines, sines: s.sines)
             RotaryLayer.forward(a.key, rows: n, heads: c.kvHeadCount, headDimension: c.headDimension,
@@ -138,23 +146,23 @@ public final class TrainingModel: @unchecked Sendable {
                                            output: a.attention + start * qw)
             }
             LinearLayer.forward(x: a.attention, weight: p[weights.attentionOutput], bias: nil, rows: n, inputWidth: qw,
-                                outputWidth: width, y: a.residual, pool: pool)
+                                outputWidth: width, y: a.residual, transposed: weightScratch.base, pool: pool)
             for i in 0..<n * width { a.residual[i] += a.input[i] }
 
             RMSNormLayer.forward(x: a.residual, weight: p[weights.feedForwardNorm], epsilon: c.normEpsilon, rows: n,
-                                 width: width, y: a.norm2, rstd: a.rstd2)
+                                 width: width, y: a.norm2, rstd: a.rstd2, pool: pool)
             LinearLayer.forward(x: a.norm2, weight: p[weights.gate], bias: nil, rows: n, inputWidth: width,
-                                outputWidth: ffn, y: a.gate, pool: pool)
+                                outputWidth: ffn, y: a.gate, transposed: weightScratch.base, pool: pool)
             LinearLayer.forward(x: a.norm2, weight: p[weights.up], bias: nil, rows: n, inputWidth: width,
-                                outputWidth: ffn, y: a.up, pool: pool)
-            SwiGLULayer.forward(gate: a.gate, up: a.up, hidden: a.hidden, count: n * ffn)
+                                outputWidth: ffn, y: a.up, transposed: weightScratch.base, pool: pool)
+            SwiGLULayer.forward(gate: a.gate, up: a.up, hidden: a.hidden, count: n * ffn, pool: pool)
             let next = l + 1 < c.layerCount ? s.layers[l + 1].input : s.finalResidual
             LinearLayer.forward(x: a.hidden, weight: p[weights.down], bias: nil, rows: n, inputWidth: ffn,
-                                outputWidth: width, y: next, pool: pool)
+                                outputWidth: width, y: next, transposed: weightScratch.base, pool: pool)
             for i in 0..<n * width { next[i] += a.residual[i] }
         }
         RMSNormLayer.forward(x: s.finalResidual, weight: p[layout.outputNorm], epsilon: c.normEpsilon, rows: n, width: width,
-                             y: s.finalNorm, rstd: s.finalRstd)
+                             y: s.finalNorm, rstd: s.finalRstd, pool: pool)
 
         // The head over the scored rows only, a chunk at a time.
         let scored = shape.scoredRows.count
@@ -167,7 +175,7 @@ public final class TrainingModel: @unchecked Sendable {
                 (gathered + k * width).update(from: s.finalNorm + shape.scoredRows[begin + k] * width, count: width)
             }
             shape.scoredTargets.withUnsafeBufferPointer { targets in
-                OutputHeadLayer.forward(x: gathered, rows: rows, width: width, head: p[layout.head], vocabulary: c.vocabularySize,
+                OutputHeadLayer.forward(x: gathered, rows: rows, width: width, headTransposed: headTransposed.base, vocabulary: c.vocabularySize,
                                         targets: targets.baseAddress! + begin, logits: logits,
                                         logSumExp: s.logSumExp + begin, logprobs: s.logprobs + begin, pool: pool)
             }
@@ -213,7 +221,7 @@ public final class TrainingModel: @unchecked Sendable {
             }
             shape.scoredTargets.withUnsafeBufferPointer { targets in
                 flat.withUnsafeBufferPointer { d in
-                    OutputHeadLayer.backward(x: b.headInput, rows: rows, width: width, head: p[layout.head],
+                    OutputHeadLayer.backward(x: b.headInput, rows: rows, width: width, head: p[layout.head], headTransposed: headTransposed.base,
                                              vocabulary: c.vocabularySize, targets: targets.baseAddress! + begin,
                                              logSumExp: s.logSumExp + begin, dLogprobs: d.baseAddress! + begin,
                                              logits: b.headLogits, transposed: b.headTransposed, dx: b.headDx,
@@ -226,7 +234,7 @@ public final class TrainingModel: @unchecked Sendable {
         }
         b.dResidual.update(repeating: 0, count: n * width)
         RMSNormLayer.backward(dy: b.dNorm, x: s.finalResidual, rstd: s.finalRstd, weight: p[layout.outputNorm],
-                              rows: n, width: width, dx: b.dResidual, dWeight: g[layout.outputNorm])
+                              rows: n, width: width, dx: b.dResidual, dWeight: g[layout.outputNorm], pool: pool)
 
         let attentionShape = AttentionLayer.Shape(heads: c.headCount, kvHeads: c.kvHeadCount, headDimension: c.headDimension)
         let adjacent = c.architecture.rotatesAdjacentPairs
@@ -236,7 +244,7 @@ public final class TrainingModel: @unchecked Sendable {
             LinearLayer.backward(dy: b.dResidual, x: a.hidden, weight: p[weights.down], rows: n, inputWidth: ffn,
                                  outputWidth: width, dx: b.dHidden, accumulateInput: false, dWeight: g[weights.down],
                                  dBias: nil, transposed: b.transposed, pool: pool)
-            SwiGLULayer.backward(dHidden: b.dHidden, gate: a.gate, up: a.up, dGate: b.dGate, dUp: b.dUp, count: n * ffn)
+            SwiGLULayer.backward(dHidden: b.dHidden, gate: a.gate, up: a.up, dGate: b.dGate, dUp: b.dUp, count: n * ffn, pool: pool)
             LinearLayer.backward(dy: b.dGate, x: a.norm2, weight: p[weights.gate], rows: n, inputWidth: width,
                                  outputWidth: ffn, dx: b.dNorm, accumulateInput: false, dWeight: g[weights.gate],
                                  dBias: nil, transposed: b.transposed, pool: pool)
@@ -244,7 +252,7 @@ public final class TrainingModel: @unchecked Sendable {
                                  outputWidth: ffn, dx: b.dNorm, accumulateInput: true, dWeight: g[weights.up],
                                  dBias: nil, transposed: b.transposed, pool: pool)
             RMSNormLayer.backward(dy: b.dNorm, x: a.residual, rstd: a.rstd2, weight: p[weights.feedForwardNorm],
-                                  rows: n, width: width, dx: b.dResidual, dWeight: g[weights.feedForwardNorm])
+                                  rows: n, width: width, dx: b.dResidual, dWeight: g[weights.feedForwardNorm], pool: pool)
 
             // Attention block: dResidual is now the gradient of the residual after attention.
             LinearLayer.backward(dy: b.dResidual, x: a.attention, weight: p[weights.attentionOutput], rows: n,
@@ -277,7 +285,7 @@ public final class TrainingModel: @unchecked Sendable {
                                  outputWidth: kw, dx: b.dNorm, accumulateInput: true, dWeight: g[weights.value],
                                  dBias: weights.valueBias.map { g[$0] }, transposed: b.transposed, pool: pool)
             RMSNormLayer.backward(dy: b.dNorm, x: a.input, rstd: a.rstd1, weight: p[weights.attentionNorm],
-                                  rows: n, width: width, dx: b.dResidual, dWeight: g[weights.attentionNorm])
+                                  rows: n, width: width, dx: b.dResidual, dWeight: g[weights.attentionNorm], pool: pool)
         }
         // Embedding: scatter-add each row's gradient into its token's row.
         let dEmbedding = g[layout.tokenEmbedding]
