@@ -79,6 +79,9 @@ public enum MathNormalizer {
         for (from, to) in [("\\varnothing", "\\emptyset"), ("\\mathbb{R}", "(-\\infty,\\infty)"), ("\\mathbb R", "(-\\infty,\\infty)")] {
             s = s.replacingOccurrences(of: from, with: to)
         }
+        for empty in ["\\{\\}", "\\{ \\}"] { s = s.replacingOccurrences(of: empty, with: "\\emptyset") }
+        // Degrees inside a trig function are an angle, not a unit: `\sin 60^\circ` is sin(π/3).
+        s = anglesInDegreesToRadians(s)
         // Degrees and percent: remembered as units, then removed.
         for mark in ["^{\\circ}", "^\\circ", "^{\\circ }", "\\circ", "\\degree", "°"] where s.contains(mark) {
             s = s.replacingOccurrences(of: mark, with: ""); unit = "degree"
@@ -95,6 +98,10 @@ public enum MathNormalizer {
         if let textUnit { unit = textUnit }
         let isText = isWholeText(s)
         s = unwrapText(s)
+        // "x < 3 or x > 5": inequalities joined by "or" are a union (elsewhere "or" is a hedge).
+        if MathAnswerExtractor.isRelation(s) {
+            for joiner in [" or ", "\\text{or}", "\\lor", "\\vee"] { s = s.replacingOccurrences(of: joiner, with: " \\cup ") }
+        }
         let (withoutBareUnit, bareUnit) = stripBareUnit(s)
         s = withoutBareUnit
         if let bareUnit { unit = bareUnit }
@@ -106,6 +113,29 @@ public enum MathNormalizer {
         if let base { unit = base }
         s = s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
         return Normalized(text: s, unit: unit, isText: isText)
+    }
+
+    /// `60^\circ` → `(60\pi/180)` when the answer applies a trig function, so that
+    /// `\sin 60^\circ` reads as the sine of an angle; elsewhere the degree mark is a unit.
+    static func anglesInDegreesToRadians(_ s: String) -> String {
+        let trig = ["\\sin", "\\cos", "\\tan", "\\sec", "\\csc", "\\cot"]
+        guard trig.contains(where: s.contains) else { return s }
+        var out = s
+        for mark in ["^{\\circ}", "^\\circ", "°"] {
+            while let r = out.range(of: mark) {
+                // The number the mark follows.
+                var start = r.lowerBound
+                while start > out.startIndex {
+                    let previous = out[out.index(before: start)]
+                    guard previous.isNumber || previous == "." else { break }
+                    start = out.index(before: start)
+                }
+                let number = String(out[start..<r.lowerBound])
+                guard !number.isEmpty else { return s }
+                out.replaceSubrange(start..<r.upperBound, with: "(\(number)\\pi/180)")
+            }
+        }
+        return out
     }
 
     /// True for `\text{words}` (or `\textbf`, `\textit`, `\mbox`) spanning the whole answer.
