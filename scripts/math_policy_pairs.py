@@ -514,6 +514,26 @@ bare(K, "\\frac12", "2/4", T)
 bare(K, "\\pi r^2", "r^2 \\pi", T)
 bare(K, "e^2", "e^{2}", T)
 
+K = "plain-text-forms"
+bare(K, "2, 3", "x = 2 or x = 3", T, "the solutions of an equation joined by 'or' are a list, not a hedge")
+bare(K, "2", "x = 2 or x = 3", F, "two solutions for one")
+bare(K, "2", "x = 2 or 3", F, "hedged")
+bare(K, "3, 4", "3 and 4", T, "a list written with 'and'")
+bare(K, "4", "3 and 4", F, "two answers for one")
+bare(K, "0.1", "10 percent", T, "percent in words")
+bare(K, "10\\%", "10 percent", T)
+bare(K, "1000000", "1 000 000", T, "space as a thousands separator")
+bare(K, "1000", "1 000", T)
+bare(K, "x^2", "x²", T, "unicode superscript")
+bare(K, "\\frac{5}{2}", "2 1/2", T, "a mixed number in plain text means addition")
+bare(K, "1", "2 1/2", F, "a mixed number, not 2 times 1/2")
+bare(K, "\\frac12", "½", T, "unicode fraction")
+bare(K, "(-\\infty,\\infty)", "all real numbers", T)
+bare(K, "\\text{Alice and Bob}", "alice and bob", T)
+
+bare(K, "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}", "\\begin{pmatrix} 1 & 2 \\\\\n 3 & 4 \\end{pmatrix}", T, "a bare answer over two lines")
+bare(K, "4", "\\begin{pmatrix} 1 & 2 \\\\\n 3 & 4 \\end{pmatrix}", F, "the whole matrix, not its last number")
+
 K = "budget"
 bare(K, "9^{9^{9}}", "9^{9^{9}}", T, "identical; no evaluation needed")
 bare(K, "9^{9^{9}}", "9^{9^{9}} + 1", F, "too large to evaluate: must not pass, must not hang")

@@ -13,7 +13,7 @@ import Foundation
 /// 5. `the-answer-is`: "… answer is …" to the end of the sentence. An answer set on the lines
 ///    after the marker (display math `\[ … \]`, `$$ … $$`) counts, and a denial is skipped
 ///    ("The answer is not 12; it is 13" gives 13).
-/// 6. `whole answer`: a one-line completion that is itself an answer (`\frac{-4}{-6}`,
+/// 6. `whole answer`: a short completion that is itself an answer (`\frac{-4}{-6}`,
 ///    `(x, y) = (3, 5)`, `x > 2`, `5 cm`, `Monday`) is read whole, never for its last number:
 ///    this is how bare predictions (other systems' extracted answers) arrive.
 /// 7. `final-stated-value`: the value stated last in prose: in the last sentence that states
@@ -114,13 +114,25 @@ public enum MathAnswerExtractor {
         if placeholders.contains(lowered.trimmingCharacters(in: CharacterSet(charactersIn: " $"))) { return "placeholder" }
         if refusals.contains(where: lowered.contains) { return "refused" }
         let words = lowered.split(whereSeparator: { !$0.isLetter }).map(String.init)
-        if words.contains(where: hedgeWords.contains), !isRelation(lowered) { return "hedged" }
+        if words.contains(where: hedgeWords.contains), !isRelation(lowered), !joinsEquations(plain) { return "hedged" }
         // "(C) and (D)", "C and D": two choice letters offered together.
         if words.contains("and"), words.allSatisfy({ $0 == "and" || $0.count == 1 }) {
             let letters = plain.filter { $0.isLetter && $0.isUppercase }
             if Set(letters).count >= 2 { return "hedged" }
         }
         return nil
+    }
+
+    /// True for "x = 2 or x = 3": equations of one variable joined by "or" (the solutions of an
+    /// equation, not a hedge between answers).
+    static func joinsEquations(_ text: String) -> Bool {
+        let parts = text.components(separatedBy: " or ")
+        guard parts.count >= 2 else { return false }
+        let sides = parts.map { $0.split(separator: "=", omittingEmptySubsequences: false) }
+        guard sides.allSatisfy({ $0.count == 2 }) else { return false }
+        let variables = Set(sides.map { $0[0].trimmingCharacters(in: .whitespaces) })
+        guard variables.count == 1, let variable = variables.first, variable.count == 1, variable.first!.isLetter else { return false }
+        return sides.allSatisfy { !$0[1].trimmingCharacters(in: .whitespaces).isEmpty && !$0[1].lowercased().contains("either") }
     }
 
     /// True when the text states inequalities (`x < 3`, `x \ge 5`), whose "or" is a union.
@@ -192,7 +204,12 @@ public enum MathAnswerExtractor {
     /// mathematics, or up to three words with no digits (`Monday`, `\text{no}`). Nil for prose.
     static func wholeAnswer(_ completion: String) -> String? {
         let trimmed = completion.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= bareAnswerLimit, !trimmed.contains("\n") else { return nil }
+        guard !trimmed.isEmpty, trimmed.count <= bareAnswerLimit else { return nil }
+        // A matrix or a long expression may span lines; prose never reads as mathematics.
+        if trimmed.contains("\n") {
+            let joined = trimmed.split(separator: "\n").joined(separator: " ")
+            return readsAsMathematics(clean(joined)) ? clean(joined) : nil
+        }
         let cleaned = clean(trimmed)
         if notAnAnswer(cleaned) != nil { return cleaned }
         let words = cleaned.split(whereSeparator: \.isWhitespace)

@@ -59,6 +59,7 @@ public enum MathNormalizer {
             ("liter", ["l", "liter", "liters", "litre", "litres"]),
             ("gallon", ["gallon", "gallons"]),
             ("square unit", ["square unit", "square units", "sq unit", "sq units"]),
+            ("percent", ["percent", "per cent"]),
         ]
         for (canonical, spellings) in groups { for s in spellings { table[s] = canonical } }
         return table
@@ -75,8 +76,17 @@ public enum MathNormalizer {
         // `\\ 3` is not read as the spacing command `\ ` followed by a stray backslash.
         s = s.components(separatedBy: "\\\\").map(removeSpacingAndStyle).joined(separator: "\\\\")
         s = s.replacingOccurrences(of: "{,}", with: ",")
+        // Unicode powers and fractions: `x²`, `½`.
+        for (from, to) in [("²", "^2"), ("³", "^3"), ("½", "\\frac{1}{2}"), ("¼", "\\frac{1}{4}"), ("¾", "\\frac{3}{4}")] {
+            s = s.replacingOccurrences(of: from, with: to)
+        }
+        // "2 1/2": a mixed number written in plain text, as `2\frac{1}{2}` is read.
+        s = s.replacingOccurrences(of: #"(?<![\d.])(\d+) +(\d+)/(\d+)(?![\d./])"#, with: "$1\\\\frac{$2}{$3}", options: .regularExpression)
+        // "1 000 000": digit groups separated by single spaces, when that is the whole answer.
+        if s.range(of: #"^-?\d{1,3}( \d{3})+$"#, options: .regularExpression) != nil { s = s.replacingOccurrences(of: " ", with: "") }
         // One spelling for the empty set and for the real line.
-        for (from, to) in [("\\varnothing", "\\emptyset"), ("\\mathbb{R}", "(-\\infty,\\infty)"), ("\\mathbb R", "(-\\infty,\\infty)")] {
+        for (from, to) in [("\\varnothing", "\\emptyset"), ("\\mathbb{R}", "(-\\infty,\\infty)"), ("\\mathbb R", "(-\\infty,\\infty)"),
+                           ("all real numbers", "(-\\infty,\\infty)"), ("All real numbers", "(-\\infty,\\infty)")] {
             s = s.replacingOccurrences(of: from, with: to)
         }
         for empty in ["\\{\\}", "\\{ \\}"] { s = s.replacingOccurrences(of: empty, with: "\\emptyset") }
@@ -101,7 +111,12 @@ public enum MathNormalizer {
         // "x < 3 or x > 5": inequalities joined by "or" are a union (elsewhere "or" is a hedge).
         if MathAnswerExtractor.isRelation(s) {
             for joiner in [" or ", "\\text{or}", "\\lor", "\\vee"] { s = s.replacingOccurrences(of: joiner, with: " \\cup ") }
+        } else if MathAnswerExtractor.joinsEquations(s) {
+            // "x = 2 or x = 3": the solutions of an equation, a list like `x = 2, x = 3`.
+            s = s.replacingOccurrences(of: " or ", with: ", ")
         }
+        // "3 and 4": a list of values (a hedge between choice letters is refused earlier).
+        if !MathAnswerExtractor.isRelation(s) { s = s.replacingOccurrences(of: " and ", with: ", ") }
         let (withoutBareUnit, bareUnit) = stripBareUnit(s)
         s = withoutBareUnit
         if let bareUnit { unit = bareUnit }
