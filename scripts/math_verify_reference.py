@@ -22,7 +22,16 @@ Writes, under Tests/Fixtures/math/:
 Both answers are handed to Math-Verify wrapped as `\\boxed{...}`, so its LaTeX extractor reads the
 whole answer; the gold is the first argument of `verify`, as Math-Verify expects.
 
-Usage: python3 scripts/math_verify_reference.py [path/to/shared/data]
+It also grades the policy pairs (Tests/Fixtures/math/policy_pairs.jsonl, labelled by issue 18's
+grading policy): the gold as `\\boxed{gold}`; a bare prediction as `\\boxed{prediction}`; a full
+response as it is (Math-Verify extracts its answer, as its authors intend). It prints Math-Verify's
+agreement with the labels, and every disagreement with its id, kind and the label's note, and
+writes the verdicts to policy_pairs.math_verify.jsonl ({"id", "math_verify"}).
+
+Install the pinned packages with scripts/math_verify_setup.
+
+Usage: python3 scripts/math_verify_reference.py [path/to/shared/data]   (everything)
+       python3 scripts/math_verify_reference.py --policy                (the policy pairs only)
 """
 import json
 import os
@@ -33,7 +42,8 @@ from math_verify import parse, verify
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures", "math")
-DATA = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+DATA = ARGS[0] if ARGS else os.environ.get(
     "QUORUM_DATA", os.path.join(ROOT, "..", "shared", "data"))
 if not os.path.isdir(DATA):  # a git worktree sits one level deeper than the main checkout
     DATA = os.path.join(ROOT, "..", "..", "shared", "data")
@@ -73,6 +83,45 @@ def math_verify_equal(gold, candidate):
         return bool(verify(g, c))
     except Exception:  # Math-Verify's own failures count as "not equivalent", as in its defaults
         return False
+
+
+def math_verify_response(gold, response):
+    """Math-Verify on a full response: the gold boxed, the response extracted by Math-Verify."""
+    try:
+        g = parse("\\boxed{" + gold + "}")
+        c = parse(response)
+        if not g or not c:
+            return False
+        return bool(verify(g, c))
+    except Exception:
+        return False
+
+
+def policy_pairs():
+    """Math-Verify on the policy pairs: agreement with the labels, and every disagreement."""
+    rows = []
+    with open(os.path.join(FIXTURES, "policy_pairs.jsonl"), encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    verdicts = []
+    disagreements = []
+    for row in rows:
+        if row["bare"]:
+            mv = math_verify_equal(row["gold"], row["prediction"])
+        else:
+            mv = math_verify_response(row["gold"], row["prediction"])
+        verdicts.append({"id": row["id"], "math_verify": mv})
+        if mv != row["equivalent"]:
+            disagreements.append(row | {"math_verify": mv})
+    write_jsonl("policy_pairs.math_verify.jsonl", verdicts)
+    agree = len(rows) - len(disagreements)
+    false_eq = [d for d in disagreements if d["math_verify"]]
+    print(f"policy pairs: Math-Verify agrees with the labels on {agree}/{len(rows)} "
+          f"({100 * agree / len(rows):.1f}%); {len(false_eq)} false equivalent, "
+          f"{len(disagreements) - len(false_eq)} missed")
+    for d in disagreements:
+        what = "false equivalent" if d["math_verify"] else "missed"
+        print(f"  {d['id']} [{what}] gold {d['gold']!r} | prediction {d['prediction']!r}"
+              + (f"  ({d['why']})" if d.get("why") else ""))
 
 
 def write_jsonl(name, rows):
@@ -127,4 +176,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if "--policy" in sys.argv[1:]:
+        policy_pairs()
+    else:
+        main()
+        policy_pairs()

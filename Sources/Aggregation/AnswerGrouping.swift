@@ -63,10 +63,10 @@ public enum AnswerGrouping: String, Codable, Sendable, Hashable, CaseIterable {
     public func answer(of output: String) -> String? {
         switch self {
         case .math, .extracted:
-            // `\boxed{}` extracts as empty: no answer, not an answer class of its own.
-            guard let answer = MathAnswerExtractor.extract(from: output)?.answer,
-                  !answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
-            return answer
+            // `\boxed{}`, a placeholder or a hedge ("either 3 or 4"): no answer, not a class of its own.
+            guard let extraction = MathAnswerExtractor.extract(from: output), extraction.notAnAnswer == nil,
+                  !extraction.answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+            return extraction.answer
         case .text:
             let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
             return trimmed.isEmpty ? nil : trimmed

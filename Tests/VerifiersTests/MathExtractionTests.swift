@@ -15,11 +15,19 @@ import Verifiers
         ("#### 1,000\n", "1,000", "gsm8k-####"),
         ("The final answer is $\\frac{3}{5}$. I hope it is correct.", "\\frac{3}{5}", "the-final-answer-is"),
         ("Reasoning...\nFinal Answer: 17 apples.", "17 apples", "final-answer"),
-        ("we add 3 and 4 to get 7.", "7", "last-number fallback"),
+        ("we add 3 and 4 to get 7.", "7", "final-stated-value"),
         ("She has 6 - 2 = 4 left. The answer is 4.", "4", "the-answer-is"),
         ("The answer is 18 because 9 + 9 = 18", "18", "the-answer-is"),
-        ("the loss was -12.5 dollars", "-12.5", "last-number fallback"),
-        ("it costs 1,234 in total", "1,234", "last-number fallback"),
+        ("the loss was -12.5 dollars", "-12.5", "final-stated-value"),
+        ("it costs 1,234 in total", "1,234", "final-stated-value"),
+        ("The answer is not 12; it is 13.", "13", "the-answer-is"),
+        ("Solving gives the answer is\n\\[ x > 2 \\]", "x > 2", "the-answer-is"),
+        ("**Final answer:** 24", "24", "final-answer"),
+        ("The answer is $\\{2, 1\\}$.", "\\{2, 1\\}", "the-answer-is"),
+        ("\\frac{-4}{-6}", "\\frac{-4}{-6}", "whole answer"),
+        ("(x, y) = (3, 5)", "(x, y) = (3, 5)", "whole answer"),
+        ("Half of it, so $\\frac{1}{2}$ of the pie.", "\\frac{1}{2}", "final-stated-value"),
+        ("There are $\\binom{3}{1} = 3$ ways.", "3", "final-stated-value"),
     ])
     func extraction(completion: String, answer: String, rule: String) throws {
         let extraction = try #require(MathAnswerExtractor.extract(from: completion))
@@ -27,11 +35,33 @@ import Verifiers
         #expect(extraction.rule == rule)
     }
 
-    @Test func unbalancedBoxFallsThroughToOtherRules() throws {
-        // A completion cut off inside \boxed{ has no boxed answer; the last number is named as a fallback.
-        let extraction = try #require(MathAnswerExtractor.extract(from: "so x = 5 and \\boxed{\\frac{1}{"))
-        #expect(extraction.rule == "last-number fallback")
-        #expect(MathAnswerExtractor.extract(from: "no digits here") == nil)
+    @Test func truncatedCompletionsHaveNoAnswer() throws {
+        // Cut off inside \boxed{, or mid-sentence: the numbers before are working, not an answer.
+        #expect(MathAnswerExtractor.extract(from: "so x = 5 and \\boxed{\\frac{1}{") == nil)
+        #expect(MathAnswerExtractor.extract(from: "First, 5 + 7 = 12. Then we need to subtract the") == nil)
+        #expect(MathAnswerExtractor.extract(from: "no digits here, nothing stated at all") == nil)
+    }
+
+    @Test(arguments: [
+        ("either 3 or 4", "hedged"),
+        ("The answer is \\boxed{6 \\text{ or } 8}.", "hedged"),
+        ("(C) and (D)", "hedged"),
+        ("It is 6, or maybe 8.", "hedged"),
+        ("\\boxed{}", "placeholder"),
+        ("\\boxed{?}", "placeholder"),
+        ("The answer is \\boxed{\\ldots}", "placeholder"),
+    ])
+    func hedgesAndPlaceholdersAreNotAnswers(completion: String, why: String) throws {
+        let extraction = try #require(MathAnswerExtractor.extract(from: completion))
+        #expect(extraction.notAnAnswer == why)
+        #expect(MathVerifier().verifySynchronously(completion, for: MathVerifierTests.problem("6")).outcome == .failed)
+    }
+
+    @Test func inequalitiesJoinedByOrAreAUnionNotAHedge() throws {
+        let extraction = try #require(MathAnswerExtractor.extract(from: "x < 3 \\text{ or } x > 5"))
+        #expect(extraction.notAnAnswer == nil)
+        let verdict = MathVerifier().verifySynchronously("x < 3 \\text{ or } x > 5", for: MathVerifierTests.problem("(-\\infty, 3) \\cup (5, \\infty)"))
+        #expect(verdict.outcome == .passed, "\(verdict)")
     }
 
     @Test(arguments: [

@@ -38,9 +38,15 @@ struct MathComparer {
 
     mutating func equal(_ a: MathExpression, _ b: MathExpression) throws(MathCheckFailure) -> MathTruth {
         try budget.step()
+        // `\frac12 \begin{pmatrix}1 & 2\end{pmatrix}`: the factor multiplies every entry.
+        if let m = Self.distributedFactor(a) { return try equal(m, b) }
+        if let m = Self.distributedFactor(b) { return try equal(a, m) }
         switch (a, b) {
-        case (.list(let x), .list(let y)), (.set(let x), .set(let y)), (.list(let x), .set(let y)),
-             (.set(let x), .list(let y)), (.union(let x), .union(let y)):
+        case (.set(let x), .set(let y)), (.list(let x), .set(let y)), (.set(let x), .list(let y)):
+            // Sets: a repeated element is the same set (`\{1, 2, 2\}` = `\{1, 2\}`).
+            rule = "same set"
+            return try sameSet(x, y)
+        case (.list(let x), .list(let y)), (.union(let x), .union(let y)):
             rule = "order-free elements"
             return try unordered(x, y)
         case (.set(let x), _) where x.count == 1 && b.isScalar:
@@ -63,14 +69,60 @@ struct MathComparer {
             return try ordered(flat, y)
         case (.equation(let l1, let r1), .equation(let l2, let r2)):
             return try equations(l1, r1, l2, r2)
-        case (.equation(.symbol, let r), _) where !isEquation(b):
+        case (.equation(let l, let r), _) where !isEquation(b) && Self.namesVariables(l):
             let t = try equal(r, b); rule = "equation's right side (x = … prefix)"; return t
-        case (_, .equation(.symbol, let r)) where !isEquation(a):
+        case (_, .equation(let l, let r)) where !isEquation(a) && Self.namesVariables(l):
             let t = try equal(a, r); rule = "equation's right side (x = … prefix)"; return t
         default:
             guard a.isScalar, b.isScalar else { rule = "different kinds of answer"; return .no }
             return try scalars(a, b)
         }
+    }
+
+    /// `x` or `(x, y)`: the left side of an answer written as `x = 5` or `(x, y) = (3, 5)`.
+    static func namesVariables(_ e: MathExpression) -> Bool {
+        switch e {
+        case .symbol: true
+        case .bracket("(", let items, ")"): items.allSatisfy { if case .symbol = $0 { true } else { false } }
+        default: false
+        }
+    }
+
+    /// A scalar times a matrix (either order) as the matrix of products; nil for anything else.
+    static func distributedFactor(_ e: MathExpression) -> MathExpression? {
+        switch e {
+        case .multiply(let factor, .matrix(let rows)) where factor.isScalar,
+             .multiply(.matrix(let rows), let factor) where factor.isScalar:
+            return .matrix(rows.map { row in row.map { entry in MathExpression.multiply(factor, entry) } })
+        default:
+            return nil
+        }
+    }
+
+    /// Equal as sets: every element of each side equals some element of the other.
+    private mutating func sameSet(_ x: [MathExpression], _ y: [MathExpression]) throws(MathCheckFailure) -> MathTruth {
+        guard x.count <= Self.maximumElements, y.count <= Self.maximumElements else {
+            throw .tooLarge("more than \(Self.maximumElements) elements")
+        }
+        let saved = rule
+        for (from, to) in [(x, y), (y, x)] {
+            for p in from {
+                var matched = false
+                var undecided: String? = nil
+                for q in to {
+                    let t = try equal(p, q)
+                    if t == .yes { matched = true; break }
+                    if case .unknown(let why) = t { undecided = why }
+                }
+                if !matched {
+                    if let undecided { return .unknown(undecided) }
+                    rule = "an element has no match"
+                    return .no
+                }
+            }
+        }
+        rule = saved
+        return .yes
     }
 
     private func isEquation(_ e: MathExpression) -> Bool {
@@ -124,12 +176,35 @@ struct MathComparer {
         guard l1.isScalar, r1.isScalar, l2.isScalar, r2.isScalar else { rule = "equations differ"; return .no }
         // Same equation with terms moved: (l1 − r1) ≡ ±(l2 − r2).
         let d1 = MathExpression.subtract(l1, r1)
-        if try scalars(d1, .subtract(l2, r2)) == .yes || (try scalars(d1, .subtract(r2, l2))) == .yes {
+        let d2 = MathExpression.subtract(l2, r2)
+        if try scalars(d1, d2) == .yes || (try scalars(d1, .subtract(r2, l2))) == .yes {
             rule = "equation rearranged"
+            return .yes
+        }
+        // Same solution set when one side, moved to zero, is a constant multiple of the other
+        // (`2y = 4x + 6` and `y = 2x + 3`): the constant is read off one point, then checked at all.
+        if let k = try ratioAtAPoint(d2, d1), try scalars(.multiply(.number(k, decimal: false), d1), d2) == .yes {
+            rule = "equation scaled"
             return .yes
         }
         rule = "equations differ"
         return .no
+    }
+
+    /// `a / b` at the first random point where both are exact and `b` is not zero; nil if none.
+    private func ratioAtAPoint(_ a: MathExpression, _ b: MathExpression) throws(MathCheckFailure) -> MathRational? {
+        var symbols = Set<String>()
+        a.collectSymbols(into: &symbols)
+        b.collectSymbols(into: &symbols)
+        var generator = SplitMix64(seed: 0x5CA1E)
+        for _ in 0..<8 {
+            var point: [String: MathRational] = [:]
+            for name in symbols.sorted() { point[name] = generator.nextRational() }
+            guard case .exact(let x)? = try? evaluate(a, point), case .exact(let y)? = try? evaluate(b, point),
+                  y != .zero, let k = x.dividing(by: y), k != .zero else { continue }
+            return k
+        }
+        return nil
     }
 
     // MARK: - Numbers and expressions
@@ -154,6 +229,11 @@ struct MathComparer {
             }
             return same(x, y, decimalPolicy: (a.containsDecimal, b.containsDecimal))
         }
+        if a.canonical == b.canonical {
+            rule = "same expression up to the order of sums and products"
+            return .yes
+        }
+        if symbols.contains("i") { return try complexScalars(a, b, variables: symbols.subtracting(["i"]).sorted()) }
         rule = "equal at random points"
         let names = symbols.sorted()
         var generator = SplitMix64(seed: 0x5EED_0F_0A7)
@@ -187,6 +267,112 @@ struct MathComparer {
             }
         }
         return agreed >= 3 ? .yes : .unknown("too few points where both sides are defined")
+    }
+
+    // MARK: - Complex numbers
+
+    /// `i` is the imaginary unit: both sides are evaluated as complex numbers (in double
+    /// precision, under the same relative 1e-12 as real irrational values) at random real
+    /// values of the other variables; equal only if at least 3 points agree and none differs.
+    private mutating func complexScalars(_ a: MathExpression, _ b: MathExpression, variables: [String]) throws(MathCheckFailure) -> MathTruth {
+        rule = variables.isEmpty ? "complex value" : "complex values at random points"
+        var generator = SplitMix64(seed: 0xC0_4D_1E)
+        var agreed = 0
+        for _ in 0..<(variables.isEmpty ? 1 : 12) where agreed < 6 {
+            var point: [String: MathRational] = [:]
+            for name in variables { point[name] = generator.nextRational() }
+            let x: Complex, y: Complex
+            do throws(MathCheckFailure) {
+                x = try complexValue(a, point)
+                y = try complexValue(b, point)
+            } catch {
+                switch error {
+                case .undefined, .overflow: continue
+                case .notScalar: return .unknown("cannot evaluate as a complex number")
+                case .text, .unsupported, .tooLarge, .timeLimit: throw error
+                }
+            }
+            let scale = max(x.magnitude, y.magnitude)
+            guard (x - y).magnitude <= 1e-12 * scale + 1e-15 else { rule = "complex values differ"; return .no }
+            agreed += 1
+        }
+        if variables.isEmpty { return agreed == 1 ? .yes : .unknown("value undefined") }
+        return agreed >= 3 ? .yes : .unknown("too few points where both sides are defined")
+    }
+
+    struct Complex {
+        var re: Double
+        var im: Double
+        var magnitude: Double { (re * re + im * im).squareRoot() }
+        static func + (p: Complex, q: Complex) -> Complex { Complex(re: p.re + q.re, im: p.im + q.im) }
+        static func - (p: Complex, q: Complex) -> Complex { Complex(re: p.re - q.re, im: p.im - q.im) }
+        static func * (p: Complex, q: Complex) -> Complex {
+            Complex(re: p.re * q.re - p.im * q.im, im: p.re * q.im + p.im * q.re)
+        }
+        /// Principal square root.
+        var squareRoot: Complex {
+            let m = magnitude
+            let r = ((m + re) / 2).squareRoot()
+            let s = ((m - re) / 2).squareRoot()
+            return Complex(re: r, im: im < 0 ? -s : s)
+        }
+    }
+
+    private func complexValue(_ e: MathExpression, _ point: [String: MathRational]) throws(MathCheckFailure) -> Complex {
+        try budget.step()
+        func real(_ d: Double) throws(MathCheckFailure) -> Complex {
+            if d.isNaN || d.isInfinite { throw .undefined }
+            return Complex(re: d, im: 0)
+        }
+        switch e {
+        case .number(let r, _): return Complex(re: r.doubleValue, im: 0)
+        case .symbol("i"): return Complex(re: 0, im: 1)
+        case .symbol(let name):
+            guard let v = point[name] else { throw .notScalar }
+            return Complex(re: v.doubleValue, im: 0)
+        case .pi: return Complex(re: Double.pi, im: 0)
+        case .add(let p, let q): return try complexValue(p, point) + complexValue(q, point)
+        case .subtract(let p, let q): return try complexValue(p, point) - complexValue(q, point)
+        case .multiply(let p, let q): return try complexValue(p, point) * complexValue(q, point)
+        case .negate(let p):
+            let v = try complexValue(p, point)
+            return Complex(re: -v.re, im: -v.im)
+        case .divide(let p, let q):
+            let n = try complexValue(p, point), d = try complexValue(q, point)
+            let norm = d.re * d.re + d.im * d.im
+            if norm == 0 { throw .undefined }
+            let product = n * Complex(re: d.re, im: -d.im)
+            return Complex(re: product.re / norm, im: product.im / norm)
+        case .power(let p, let q):
+            let base = try complexValue(p, point), exponent = try complexValue(q, point)
+            guard exponent.im == 0 else { throw .notScalar }
+            if base.im == 0, base.re >= 0 { return try real(pow(base.re, exponent.re)) }
+            guard exponent.re == exponent.re.rounded(), abs(exponent.re) <= 64 else { throw .notScalar }
+            var result = Complex(re: 1, im: 0)
+            for _ in 0..<Int(abs(exponent.re)) { result = result * base }
+            if exponent.re < 0 {
+                let norm = result.re * result.re + result.im * result.im
+                if norm == 0 { throw .undefined }
+                result = Complex(re: result.re / norm, im: -result.im / norm)
+            }
+            return result
+        case .function("sqrt", let args) where args.count == 1:
+            return try complexValue(args[0], point).squareRoot
+        case .function("abs", let args) where args.count == 1:
+            return Complex(re: try complexValue(args[0], point).magnitude, im: 0)
+        case .function(let name, let args):
+            // Other functions only of real arguments, by the real evaluator.
+            var values: [MathValue] = []
+            for arg in args {
+                let v = try complexValue(arg, point)
+                guard v.im == 0 else { throw .notScalar }
+                if v.re == v.re.rounded(), abs(v.re) < 1e15, let r = MathRational(Int128(v.re)) { values.append(.exact(r)) }
+                else { values.append(.real(v.re)) }
+            }
+            return try real(try function(name, values).doubleValue)
+        default:
+            throw .notScalar
+        }
     }
 
     /// The value at `point`, or nil where the expression is undefined there.

@@ -12,18 +12,26 @@ import ScalingCore
 ///   absolute, for values that should be zero): `\frac{\sqrt2}{2}` = `\frac{1}{\sqrt2}`. The
 ///   limit of this: two irrational values closer than one part in 10^12 (`\pi` and
 ///   `\pi + 10^{-13}`) are called equal; no benchmark answer comes that close to another.
-/// - Expressions with variables are evaluated at up to 16 seeded random rational points
+/// - Expressions with variables: equal at once when they are the same expression up to the
+///   order of sums and products; otherwise evaluated at up to 16 seeded random rational points
 ///   (exactly, where no root or π intervenes); they are equal only if at least 3 points
-///   could be evaluated and every one agrees, so one coincidental point never decides.
-/// - Tuples `(a, b)` and intervals compare in order, with their open/closed ends; sets
-///   `\{…\}` and bare comma lists compare order-free; unions of intervals order-free;
-///   matrices elementwise with the same shape; `x = 5` matches `5`; equations match with
-///   sides swapped or moved (`y = 2x` ≡ `2x = y`, `x - y = 0`). Multiple-choice letters match
-///   `B` ≡ `(B)` ≡ `\text{(B)}`. Units are stripped, but two different named units fail.
+///   could be evaluated and every one agrees, so one coincidental point never decides. A
+///   single point that differs is a sound "not equal" (both sides defined there). Symbols are
+///   case-sensitive; `i` is the imaginary unit (complex values compared like irrational ones).
+/// - Tuples `(a, b)` and intervals compare in order, with their open/closed ends; an inequality
+///   in one variable (`x > 2`, `2 \le x < 5`, `|x| < 1`, joined by "or" into a union) and a
+///   set-builder form (`\{x \mid x > 2\}`) read as the interval they describe; sets `\{…\}`
+///   compare as sets (a repeat is the same set) and bare comma lists order-free, `\pm` expanded;
+///   unions of intervals order-free; matrices elementwise with the same shape, a scalar factor
+///   outside multiplied in; `x = 5` and `(x, y) = (3, 5)` match their right side; equations match
+///   with sides swapped, moved or scaled (`y = 2x + 3` ≡ `2y = 4x + 6`: the same solution set).
+///   Multiple-choice letters match `B` ≡ `(B)` ≡ `\text{(B)}`. Units are stripped, but two
+///   different named units fail; a percent on one side only matches the bare number and its
+///   fraction (`10\%` = `10` = `0.1`), degrees on one side only also match radians (`45^\circ` = `π/4`).
 /// - Words ("Monday") compare as text, case and punctuation aside.
 ///
-/// **When in doubt.** Anything it cannot read (an unknown command, `\pm`, an inequality, a
-/// value too large for 128-bit fractions) is `unknown`, never `passed`.
+/// **When in doubt.** Anything it cannot read (an unknown command, an inequality in two
+/// variables, a value too large for 128-bit fractions) is `unknown`, never `passed`.
 ///
 /// **Time limit.** There are no threads or signals to kill: every check is bounded by
 /// construction (answers capped at `MathNormalizer.maximumLength` characters, 600 tokens,
@@ -55,6 +63,20 @@ public enum MathEquivalence {
         if let gu = g.unit, let cu = c.unit, gu != cu {
             return Comparison(outcome: .failed, reason: "units differ (\(gu) vs \(cu))")
         }
+        let plain = compareNormalized(g, c, budget: budget)
+        guard plain.outcome != .passed, g.unit != c.unit else { return plain }
+        // A percent or degree mark on one side only: `10\%` is also 0.1, `45^\circ` also π/4.
+        for (mark, scale) in [("percent", "/100"), ("degree", "\\pi/180")] where g.unit == mark || c.unit == mark {
+            var (scaledGold, scaledCandidate) = (g, c)
+            if g.unit == mark { scaledGold.text = "(" + g.text + ")" + scale } else { scaledCandidate.text = "(" + c.text + ")" + scale }
+            let scaled = compareNormalized(scaledGold, scaledCandidate, budget: budget)
+            if scaled.outcome == .passed { return Comparison(outcome: .passed, reason: scaled.reason + (mark == "percent" ? " (percent as a fraction)" : " (degrees as radians)")) }
+        }
+        return plain
+    }
+
+    /// The comparison of two normalised answers whose units do not conflict.
+    static func compareNormalized(_ g: MathNormalizer.Normalized, _ c: MathNormalizer.Normalized, budget: MathBudget) -> Comparison {
         if let goldChoice = choiceLetter(g.text) {
             guard let candidateChoice = choiceLetter(c.text, allowLowercase: true) else {
                 return Comparison(outcome: .failed, reason: "gold is choice \(goldChoice), candidate is not a choice letter")

@@ -53,6 +53,40 @@ indirect enum MathExpression: Sendable, Hashable {
         }
     }
 
+    /// The expression with the operands of every chain of `+` and of `×` flattened and sorted,
+    /// so that forms differing only by commutativity and associativity are identical
+    /// (`(x+1)^{300}` and `(1+x)^{300}`), with no evaluation. Equal canonical forms are equal values.
+    var canonical: MathExpression {
+        func operands(_ e: MathExpression, add: Bool) -> [MathExpression] {
+            switch e {
+            case .add(let a, let b) where add: operands(a, add: add) + operands(b, add: add)
+            case .multiply(let a, let b) where !add: operands(a, add: add) + operands(b, add: add)
+            default: [e.canonical]
+            }
+        }
+        func rebuilt(_ items: [MathExpression], add: Bool) -> MathExpression {
+            let sorted = items.sorted { String(describing: $0) < String(describing: $1) }
+            return sorted.dropFirst().reduce(sorted[0]) { add ? .add($0, $1) : .multiply($0, $1) }
+        }
+        switch self {
+        case .add: return rebuilt(operands(self, add: true), add: true)
+        case .multiply: return rebuilt(operands(self, add: false), add: false)
+        case .subtract(let a, let b): return .subtract(a.canonical, b.canonical)
+        case .divide(let a, let b): return .divide(a.canonical, b.canonical)
+        case .power(let a, let b): return .power(a.canonical, b.canonical)
+        case .negate(let a): return .negate(a.canonical)
+        case .function(let name, let args): return .function(name, args.map(\.canonical))
+        default: return self
+        }
+    }
+
+    /// True when the expression mentions the symbol `name`.
+    func mentions(_ name: String) -> Bool {
+        var symbols = Set<String>()
+        collectSymbols(into: &symbols)
+        return symbols.contains(name)
+    }
+
     /// True when a written decimal (`0.5`) appears anywhere in the expression.
     var containsDecimal: Bool {
         switch self {

@@ -113,8 +113,11 @@ struct MathExpressionParser {
             case "÷": tokens.append(.symbol("/"))
             case "−", "–": tokens.append(.symbol("-"))
             case "∪": tokens.append(.command("cup"))
+            case "≤": tokens.append(.command("le"))
+            case "≥": tokens.append(.command("ge"))
+            case "θ": tokens.append(.command("theta"))
             default:
-                guard "+-*/^_()[]{},=!|&<>'".contains(c) else { throw .unsupported("character \(c)") }
+                guard "+-*/^_()[]{},=!|&<>':".contains(c) else { throw .unsupported("character \(c)") }
                 tokens.append(.symbol(c))
             }
             i += 1
@@ -252,11 +255,80 @@ struct MathExpressionParser {
             if peek == .symbol("=") { throw .unsupported("chained equations") }
             return .equation(left, right)
         }
-        if let p = peek, case .command(let c) = p, ["le", "leq", "ge", "geq", "lt", "gt", "neq", "ne"].contains(c) {
-            throw .unsupported("\\\(c)")
+        if let first = inequalitySign() {
+            let middle = try parseSum()
+            if let second = inequalitySign() {
+                let right = try parseSum()
+                return try Self.interval(chain: left, first, middle, second, right)
+            }
+            return try Self.interval(left, first, middle)
         }
-        if peek == .symbol("<") || peek == .symbol(">") { throw .unsupported("inequality") }
+        if let p = peek, case .command(let c) = p, ["neq", "ne"].contains(c) { throw .unsupported("\\\(c)") }
         return left
+    }
+
+    /// The direction of an inequality sign at the cursor, consumed: `<`, `\le`, `>`, `\geq`, `≤`…
+    private mutating func inequalitySign() -> InequalitySign? {
+        let sign: InequalitySign?
+        switch peek {
+        case .symbol("<")?, .command("lt")?: sign = InequalitySign(less: true, strict: true)
+        case .symbol(">")?, .command("gt")?: sign = InequalitySign(less: false, strict: true)
+        case .command("le")?, .command("leq")?, .command("leqslant")?: sign = InequalitySign(less: true, strict: false)
+        case .command("ge")?, .command("geq")?, .command("geqslant")?: sign = InequalitySign(less: false, strict: false)
+        default: sign = nil
+        }
+        guard var sign else { return nil }
+        position += 1
+        // `<=` and `>=` written with two characters.
+        if peek == .symbol("=") { position += 1; sign.strict = false }
+        return sign
+    }
+
+    struct InequalitySign {
+        /// True for `<`/`≤` (left below right).
+        var less: Bool
+        var strict: Bool
+    }
+
+    /// `x > 2`, `2 \le x`, `|x| < 1` as the interval (or union) they describe. The variable must
+    /// stand alone on one side and the bound must not mention it; anything else is unsupported.
+    static func interval(_ left: MathExpression, _ sign: InequalitySign, _ right: MathExpression) throws(MathCheckFailure) -> MathExpression {
+        // Put the variable on the left: `2 < x` is `x > 2`.
+        var (variable, bound, less) = (left, right, sign.less)
+        if case .symbol = right, !isVariable(left) { (variable, bound, less) = (right, left, !sign.less) }
+        let infinity = MathExpression.infinity, minusInfinity = MathExpression.negate(.infinity)
+        if case .symbol(let name) = variable, !bound.mentions(name) {
+            let closed: Character = sign.strict ? "(" : "["
+            return less ? .bracket(open: "(", [minusInfinity, bound], close: sign.strict ? ")" : "]")
+                        : .bracket(open: closed, [bound, infinity], close: ")")
+        }
+        // `|x| < c`: between -c and c; `|x| > c`: outside them.
+        if case .function("abs", let args) = variable, args.count == 1, case .symbol(let name) = args[0], !bound.mentions(name) {
+            let negative = MathExpression.negate(bound)
+            if less {
+                return sign.strict ? .bracket(open: "(", [negative, bound], close: ")") : .bracket(open: "[", [negative, bound], close: "]")
+            }
+            return .union([.bracket(open: "(", [minusInfinity, negative], close: sign.strict ? ")" : "]"),
+                           .bracket(open: sign.strict ? "(" : "[", [bound, infinity], close: ")")])
+        }
+        throw .unsupported("inequality not in one variable")
+    }
+
+    /// `2 \le x < 5` (or `5 > x \ge 2`) as the interval [2, 5).
+    static func interval(chain low: MathExpression, _ first: InequalitySign, _ middle: MathExpression,
+                         _ second: InequalitySign, _ high: MathExpression) throws(MathCheckFailure) -> MathExpression {
+        guard first.less == second.less, case .symbol(let name) = middle, !low.mentions(name), !high.mentions(name) else {
+            throw .unsupported("chained inequality")
+        }
+        let (lower, lowerStrict, upper, upperStrict) = first.less ? (low, first.strict, high, second.strict)
+                                                                  : (high, second.strict, low, first.strict)
+        return .bracket(open: lowerStrict ? "(" : "[", [lower, upper], close: upperStrict ? ")" : "]")
+    }
+
+    private static func isVariable(_ e: MathExpression) -> Bool {
+        if case .symbol = e { return true }
+        if case .function("abs", let args) = e, args.count == 1, case .symbol = args[0] { return true }
+        return false
     }
 
     private mutating func parseSum() throws(MathCheckFailure) -> MathExpression {
@@ -302,10 +374,26 @@ struct MathExpressionParser {
         switch token {
         case .number, .letter: true
         case .symbol(let s): s == "("
-        case .command(let c): c == "frac" || c == "sqrt" || c == "pi" || c == "binom" || Self.functionCommands.contains(c)
+        case .command(let c):
+            c == "frac" || c == "sqrt" || c == "pi" || c == "binom" || c == "begin" || Self.functionCommands.contains(c)
+                || Self.greekLetters.contains(c)
         case .rowSeparator: false
         }
     }
+
+    /// A letter or a Greek-letter command: part of a trig function's argument (`\sin 2\theta`).
+    static func isVariableToken(_ token: Token) -> Bool {
+        switch token {
+        case .letter: true
+        case .command(let c): greekLetters.contains(c)
+        default: false
+        }
+    }
+
+    static let greekLetters: Set<String> = ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta",
+                                            "theta", "vartheta", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma",
+                                            "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta",
+                                            "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega"]
 
     static let functionCommands: Set<String> = ["sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan",
                                                 "sinh", "cosh", "tanh", "ln", "log", "exp"]
@@ -394,6 +482,13 @@ struct MathExpressionParser {
             var items: [MathExpression] = []
             if peek != .command("}") {
                 items.append(try parseUnion())
+                // Set-builder `\{x \mid x > 2\}` (or `|`, `:`): the set its condition describes.
+                if case .symbol(let name)? = items.first, peek == .command("mid") || peek == .symbol("|") || peek == .symbol(":") {
+                    position += 1
+                    let condition = try parseUnion()
+                    try expect(.command("}"))
+                    return try Self.setDescribed(by: condition, variable: name)
+                }
                 while peek == .symbol(",") { position += 1; items.append(try parseUnion()) }
             }
             try expect(.command("}"))
@@ -403,6 +498,21 @@ struct MathExpressionParser {
         default:
             throw .unsupported(describe(token))
         }
+    }
+
+    /// The set a set-builder condition on `variable` describes: an interval or union (from
+    /// inequalities), or the set after `\in`.
+    static func setDescribed(by condition: MathExpression, variable: String) throws(MathCheckFailure) -> MathExpression {
+        switch condition {
+        case .bracket, .union: return condition
+        case .equation(.symbol(let name), let set) where name == variable:
+            switch set {
+            case .bracket, .union, .set: return set
+            default: break
+            }
+        default: break
+        }
+        throw .unsupported("set-builder condition")
     }
 
     private mutating func rawSubscript() throws(MathCheckFailure) -> String {
@@ -515,11 +625,15 @@ struct MathExpressionParser {
             return .function("sqrt", [try parseArgument()])
         case "pi": return .pi
         case "infty", "infinity": return .infinity
+        case "emptyset", "varnothing": return .set([])
         case "binom":
             return .function("binom", [try parseArgument(), try parseArgument()])
         case "begin":
             return try parseMatrix()
-        case "mathbb", "emptyset", "varnothing", "in", "notin", "cap", "setminus", "vec", "hat", "angle",
+        case _ where Self.greekLetters.contains(name):
+            // `\theta`, `\alpha`: variables (case-sensitive: `\Phi` is not `\phi`).
+            return .symbol("\\" + name)
+        case "mathbb", "in", "notin", "cap", "setminus", "vec", "hat", "angle",
              "to", "rightarrow", "approx", "sim", "equiv", "mid", "perp", "parallel", "cdots", "ldots", "dots":
             throw .unsupported("\\\(name)")
         default:
@@ -556,7 +670,7 @@ struct MathExpressionParser {
         } else {
             // The argument runs over the following product of factors: \sin 2x = sin(2x).
             var value = try parsePower()
-            while let p = peek, case .letter = p { value = .multiply(value, try parsePower()) }
+            while let p = peek, Self.isVariableToken(p) { value = .multiply(value, try parsePower()) }
             argument = value
         }
         var result: MathExpression

@@ -59,6 +59,7 @@ public enum MathNormalizer {
             ("liter", ["l", "liter", "liters", "litre", "litres"]),
             ("gallon", ["gallon", "gallons"]),
             ("square unit", ["square unit", "square units", "sq unit", "sq units"]),
+            ("percent", ["percent", "per cent"]),
         ]
         for (canonical, spellings) in groups { for s in spellings { table[s] = canonical } }
         return table
@@ -75,10 +76,22 @@ public enum MathNormalizer {
         // `\\ 3` is not read as the spacing command `\ ` followed by a stray backslash.
         s = s.components(separatedBy: "\\\\").map(removeSpacingAndStyle).joined(separator: "\\\\")
         s = s.replacingOccurrences(of: "{,}", with: ",")
-        // One spelling for the empty set and for the real line.
-        for (from, to) in [("\\varnothing", "\\emptyset"), ("\\mathbb{R}", "(-\\infty,\\infty)"), ("\\mathbb R", "(-\\infty,\\infty)")] {
+        // Unicode powers and fractions: `x²`, `½`.
+        for (from, to) in [("²", "^2"), ("³", "^3"), ("½", "\\frac{1}{2}"), ("¼", "\\frac{1}{4}"), ("¾", "\\frac{3}{4}")] {
             s = s.replacingOccurrences(of: from, with: to)
         }
+        // "2 1/2": a mixed number written in plain text, as `2\frac{1}{2}` is read.
+        s = s.replacingOccurrences(of: #"(?<![\d.])(\d+) +(\d+)/(\d+)(?![\d./])"#, with: "$1\\\\frac{$2}{$3}", options: .regularExpression)
+        // "1 000 000": digit groups separated by single spaces, when that is the whole answer.
+        if s.range(of: #"^-?\d{1,3}( \d{3})+$"#, options: .regularExpression) != nil { s = s.replacingOccurrences(of: " ", with: "") }
+        // One spelling for the empty set and for the real line.
+        for (from, to) in [("\\varnothing", "\\emptyset"), ("\\mathbb{R}", "(-\\infty,\\infty)"), ("\\mathbb R", "(-\\infty,\\infty)"),
+                           ("all real numbers", "(-\\infty,\\infty)"), ("All real numbers", "(-\\infty,\\infty)")] {
+            s = s.replacingOccurrences(of: from, with: to)
+        }
+        for empty in ["\\{\\}", "\\{ \\}"] { s = s.replacingOccurrences(of: empty, with: "\\emptyset") }
+        // Degrees inside a trig function are an angle, not a unit: `\sin 60^\circ` is sin(π/3).
+        s = anglesInDegreesToRadians(s)
         // Degrees and percent: remembered as units, then removed.
         for mark in ["^{\\circ}", "^\\circ", "^{\\circ }", "\\circ", "\\degree", "°"] where s.contains(mark) {
             s = s.replacingOccurrences(of: mark, with: ""); unit = "degree"
@@ -95,6 +108,15 @@ public enum MathNormalizer {
         if let textUnit { unit = textUnit }
         let isText = isWholeText(s)
         s = unwrapText(s)
+        // "x < 3 or x > 5": inequalities joined by "or" are a union (elsewhere "or" is a hedge).
+        if MathAnswerExtractor.isRelation(s) {
+            for joiner in [" or ", "\\text{or}", "\\lor", "\\vee"] { s = s.replacingOccurrences(of: joiner, with: " \\cup ") }
+        } else if MathAnswerExtractor.joinsEquations(s) {
+            // "x = 2 or x = 3": the solutions of an equation, a list like `x = 2, x = 3`.
+            s = s.replacingOccurrences(of: " or ", with: ", ")
+        }
+        // "3 and 4": a list of values (a hedge between choice letters is refused earlier).
+        if !MathAnswerExtractor.isRelation(s) { s = s.replacingOccurrences(of: " and ", with: ", ") }
         let (withoutBareUnit, bareUnit) = stripBareUnit(s)
         s = withoutBareUnit
         if let bareUnit { unit = bareUnit }
@@ -106,6 +128,29 @@ public enum MathNormalizer {
         if let base { unit = base }
         s = s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
         return Normalized(text: s, unit: unit, isText: isText)
+    }
+
+    /// `60^\circ` → `(60\pi/180)` when the answer applies a trig function, so that
+    /// `\sin 60^\circ` reads as the sine of an angle; elsewhere the degree mark is a unit.
+    static func anglesInDegreesToRadians(_ s: String) -> String {
+        let trig = ["\\sin", "\\cos", "\\tan", "\\sec", "\\csc", "\\cot"]
+        guard trig.contains(where: s.contains) else { return s }
+        var out = s
+        for mark in ["^{\\circ}", "^\\circ", "°"] {
+            while let r = out.range(of: mark) {
+                // The number the mark follows.
+                var start = r.lowerBound
+                while start > out.startIndex {
+                    let previous = out[out.index(before: start)]
+                    guard previous.isNumber || previous == "." else { break }
+                    start = out.index(before: start)
+                }
+                let number = String(out[start..<r.lowerBound])
+                guard !number.isEmpty else { return s }
+                out.replaceSubrange(start..<r.upperBound, with: "(\(number)\\pi/180)")
+            }
+        }
+        return out
     }
 
     /// True for `\text{words}` (or `\textbf`, `\textit`, `\mbox`) spanning the whole answer.

@@ -7,10 +7,12 @@ import Foundation
 /// the problem lists choices, with `extractChoice`), compares it with `MathEquivalence`
 /// under a hard time limit, and fills `Verdict.extracted` with the compared span and
 /// `Verdict.detail` with the extraction rule and the comparison's reason, e.g.
-/// `boxed; numeric value`, `last-number fallback; identical after normalisation`.
+/// `boxed; numeric value`, `whole answer; same set`, `final-stated-value; identical after normalisation`.
 ///
-/// Outcomes: `passed`, `failed`, or `unknown` (no answer found, no gold, notation it cannot
-/// read, or the time limit — detail "time limit"). It never throws and never hangs:
+/// Outcomes: `passed`, `failed` (also for a hedged or placeholder answer, detail
+/// "not an answer: hedged"), or `unknown` (no answer found — including a refusal and a
+/// completion cut off inside its box or mid-sentence —, no gold, notation it cannot read, or
+/// the time limit — detail "time limit"). It never throws and never hangs:
 /// see `MathEquivalence` for the limits. Safe to call concurrently.
 public struct MathVerifier: Verifier {
     public let name = "math"
@@ -36,6 +38,12 @@ public struct MathVerifier: Verifier {
             gold = inner.answer
         }
         let labels = choiceLabels(problem, gold: gold)
+        // A hedge ("either 3 or 4", "(C) and (D)") or a placeholder (`\boxed{?}`) is never right.
+        // A refusal ("no idea") states no answer at all: unknown, as when nothing is found.
+        if let general = MathAnswerExtractor.extract(from: completion), let why = general.notAnAnswer {
+            if why == "refused" { return Verdict(.unknown, detail: "no answer found (refused)") }
+            return Verdict(.failed, extracted: general.answer, detail: "\(general.rule); not an answer: \(why)")
+        }
         let extraction: MathAnswerExtractor.Extraction?
         if let labels {
             extraction = MathAnswerExtractor.extractChoice(from: completion, labels: labels)
