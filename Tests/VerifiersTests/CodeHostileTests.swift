@@ -473,6 +473,12 @@ let hostileCases: [HostileCase] = [
                 pass
         assert not pipes, pipes
         """ + correctAdd),
+    HostileCase(name: "exec'ing a fresh interpreter in its own process, which connects to the keeper", expected: .failed,
+                detail: "raw access", program: """
+        import os
+        os.execv("/usr/bin/python3", ["python3", "-c",
+                 "import socket; socket.socket(socket.AF_UNIX).connect('\\\\0quorum-proof')"])
+        """),
     HostileCase(name: "printing a fake nonce", expected: .failed, detail: "status 0 before the tests finished", program: """
         import os, secrets
         nonce = "-".join(secrets.token_hex(8) for _ in range(4))

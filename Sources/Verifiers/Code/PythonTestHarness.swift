@@ -284,7 +284,8 @@ public enum PythonTestHarness {
         # Nothing a program may legitimately do is refused. What gives it raw access to the
         # interpreter's memory or control flow (ctypes and the test extensions, loaded by any
         # route; /proc/*/mem; tracing and profiling, which can rewrite frames and jump; code
-        # objects built by hand) is allowed but recorded on the result channel first, and a run
+        # objects built by hand; exec'ing a new image, which keeps the interpreter's pid but not
+        # this hook) is allowed but recorded on the result channel first, and a run
         # so marked cannot pass: the proof below could then have been forged. Refused: connecting
         # to the keeper from any frame but this one, and changing the harness's functions.
         native_modules = frozenset(["_ctypes", "_testcapi", "_testinternalcapi", "_ctypes_test",
@@ -295,7 +296,7 @@ public enum PythonTestHarness {
                  _PermissionError=PermissionError,
                  _native=native_modules, _recorded=recorded_events, _address=_ADDRESS, _fstat=fstat,
                  _inode=result_inode, _write=write, _function=function_type, _harness=harness_file,
-                 _stdlib=stdlib):
+                 _stdlib=stdlib, _getpid=os.getpid, _interpreter=os.getpid()):
             if event == "socket.connect":
                 address = args[1]
                 if _type(address) is _str:
@@ -315,6 +316,10 @@ public enum PythonTestHarness {
             if event == "import":
                 if args[0].rpartition(".")[2] in _native:
                     native = args[0]
+            elif event == "os.exec":
+                # A new image in the interpreter's own process keeps its pid but not this hook.
+                if _getpid() == _interpreter:
+                    native = "os.exec"
             elif event in _recorded:
                 # The standard library builds code objects from code objects it was given (mock's
                 # async detection); only the program's own constructions may hold crafted bytecode.

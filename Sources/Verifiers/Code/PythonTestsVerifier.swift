@@ -80,8 +80,9 @@ public struct PythonTestsVerifier: Verifier {
         let channel = PythonTestHarness.read(channel: result.resultChannel, token: result.completionToken)
         if channel.proven && result.exitCode == 0 && !result.timedOut {
             if let route = channel.native.first {
-                return Verdict(.failed, detail: "the tests returned, but the program took raw access to the interpreter "
-                               + "(\(route)), so the harness cannot prove it; a pass needs a program that does without")
+                return Verdict(.failed, detail: "the keeper saw a completion, but the program took raw access to its "
+                               + "interpreter (\(route)), so the harness cannot prove the tests returned; a pass needs a "
+                               + "program that does without")
             }
             if let reason = channel.refused.first {
                 return Verdict(.failed, detail: "a function \(reason)")

@@ -73,7 +73,8 @@
 // process the program starts (which has no hook) is not the interpreter's pid.
 // What could subvert the hook from inside: raw memory (ctypes, the C test extensions,
 // subinterpreters, /proc/self/mem), tracing and profiling (they can rewrite frames and jump
-// past a failure) and code objects built by hand. None of them is refused, so programs that
+// past a failure), code objects built by hand, and exec'ing a new image in the interpreter's
+// own process (it keeps the pid the keeper trusts, without the hook). None is refused, so programs that
 // use them keep their failures, crashes and timeouts (a null read through ctypes is a
 // SIGSEGV, `crashed`); the hook records each on the result channel before it takes effect
 // (checking the channel is still the pipe it was), and a marked run is never `passed`. The
