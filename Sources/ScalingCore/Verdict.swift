@@ -10,7 +10,8 @@ public struct Verdict: Codable, Sendable, Hashable {
         case failed
         /// The check (or the program) did not finish within its time limit.
         case timeout
-        /// The program died: a signal, or a resource limit it hit.
+        /// The program died by a signal (a segfault, a CPU or memory limit's kill). A limit the program's
+        /// language reports as an error it could handle (Python's MemoryError, a refused fork) fails it instead.
         case crashed
         /// The checker itself could not run (sandbox missing, out of resources); the sample is not to blame.
         case sandboxError

@@ -36,7 +36,7 @@ let correctAdd = "\ndef add(a, b):\n    return a + b\n"
 
 let hostileCases: [HostileCase] = [
     // Processes.
-    HostileCase(name: "fork bomb", expected: .crashed, detail: "process limit", program: """
+    HostileCase(name: "fork bomb", expected: .failed, detail: "process limit", program: """
         import os
         while True:
             os.fork()
@@ -75,7 +75,7 @@ let hostileCases: [HostileCase] = [
         """ + correctAdd),
 
     // Memory.
-    HostileCase(name: "memory hog beyond the address-space limit", expected: .crashed, detail: "memory limit", program: """
+    HostileCase(name: "memory hog beyond the address-space limit (MemoryError)", expected: .failed, detail: "memory limit", program: """
         block = bytearray(2 << 30)
         """ + correctAdd),
     HostileCase(name: "memory hog inside the address-space limit, beyond the run's memory", expected: .crashed,
@@ -119,32 +119,32 @@ let hostileCases: [HostileCase] = [
         """ + correctAdd),
 
     // Files and output.
-    HostileCase(name: "huge file", expected: .crashed, detail: "file size limit", program: """
+    HostileCase(name: "huge file", expected: .failed, detail: "file size limit", program: """
         with open("/tmp/huge", "wb") as handle:
             for _ in range(64):
                 handle.write(b"x" * (1 << 20))
         """ + correctAdd),
-    HostileCase(name: "filling /tmp", expected: .crashed, detail: "disk space", program: """
+    HostileCase(name: "filling /tmp", expected: .failed, detail: "disk space", program: """
         for index in range(16):
             with open(f"/tmp/part{index}", "wb") as handle:
                 handle.write(b"x" * (8 << 20))
         """ + correctAdd),
-    HostileCase(name: "filling /dev/shm", expected: .crashed, detail: "disk space", program: """
+    HostileCase(name: "filling /dev/shm", expected: .failed, detail: "disk space", program: """
         for index in range(16):
             with open(f"/dev/shm/part{index}", "wb") as handle:
                 handle.write(b"x" * (4 << 20))
         """ + correctAdd),
-    HostileCase(name: "huge stdout", expected: .crashed, detail: "output limit", program: """
+    HostileCase(name: "stdout without end", expected: .timeout, detail: "wall-clock", program: """
         import sys
         while True:
             sys.stdout.write("x" * 65536)
         """),
-    HostileCase(name: "huge stderr", expected: .crashed, detail: "output limit", program: """
+    HostileCase(name: "stderr without end", expected: .timeout, detail: "wall-clock", program: """
         import sys
         while True:
             sys.stderr.write("x" * 65536)
         """),
-    HostileCase(name: "too many open files", expected: .crashed, detail: "open files", program: """
+    HostileCase(name: "too many open files", expected: .failed, detail: "open files", program: """
         handles = [open("/dev/null") for _ in range(10000)]
         """ + correctAdd),
     HostileCase(name: "writing outside /tmp", expected: .passed, detail: nil, program: """
@@ -345,10 +345,248 @@ let hostileCases: [HostileCase] = [
         def add(a, b):
             return a - b
         """),
-    HostileCase(name: "interrupting the harness's main thread", expected: .passed, detail: nil, program: """
+    HostileCase(name: "interrupting the main thread, which is the program's", expected: .failed, detail: "KeyboardInterrupt", program: """
         import _thread
         _thread.interrupt_main()
         """ + correctAdd),
+
+    // The reference protocol: a script in its interpreter's main thread.
+    HostileCase(name: "signal.signal around a helper (main thread)", expected: .passed, detail: nil, program: """
+        import signal
+        def add(a, b):
+            def expired(number, frame):
+                raise TimeoutError
+            previous = signal.signal(signal.SIGALRM, expired)
+            signal.setitimer(signal.ITIMER_REAL, 1.0)
+            try:
+                return a + b
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+        """),
+    HostileCase(name: "run as a script named __main__, in the main thread", expected: .passed, detail: nil, program: """
+        import sys, threading, pickle
+        assert __name__ == "__main__", __name__
+        assert threading.current_thread() is threading.main_thread()
+        assert sys.modules["__main__"].__dict__ is globals()
+        class Point:
+            pass
+        assert type(pickle.loads(pickle.dumps(Point()))) is Point
+        if __name__ == "__main__":
+            def add(a, b):
+                return a + b
+        """),
+    HostileCase(name: "frame introspection, tracebacks and logging", expected: .passed, detail: nil, program: """
+        import inspect, sys, traceback, logging, gc
+        assert inspect.currentframe().f_code.co_name == "<module>"
+        assert sys._getframe().f_back is not None
+        try:
+            raise ValueError("probe")
+        except ValueError:
+            assert "probe" in traceback.format_exc()
+        logging.getLogger("probe").warning("logged")
+        assert len(gc.get_objects()) > 0
+        def add(a, b):
+            return sys._getframe().f_locals["a"] + b
+        """),
+    HostileCase(name: "can't start new thread", expected: .failed, detail: "thread limit", program: """
+        import threading, time
+        threads = []
+        while True:
+            thread = threading.Thread(target=time.sleep, args=(5,), daemon=True)
+            thread.start()
+            threads.append(thread)
+        """ + correctAdd),
+    HostileCase(name: "100 MB on stdout, then the right answer", expected: .passed, detail: nil, program: """
+        import sys
+        for _ in range(1600):
+            sys.stdout.write("x" * 65536)
+        sys.stdout.flush()
+        """ + correctAdd),
+    HostileCase(name: "100 MB on stderr, then the right answer", expected: .passed, detail: nil, program: """
+        import os
+        block = b"x" * (1 << 20)
+        for _ in range(100):
+            os.write(2, block)
+        """ + correctAdd),
+    HostileCase(name: "null read through ctypes", expected: .crashed, detail: "SIGSEGV", program: """
+        import ctypes
+        ctypes.string_at(0)
+        """ + correctAdd),
+    HostileCase(name: "ctypes through importlib, then the right answer", expected: .failed, detail: "raw access", program: """
+        import importlib
+        ctypes = importlib.import_module("ctypes")
+        def add(a, b):
+            return ctypes.c_int64(a + b).value
+        """),
+    HostileCase(name: "tracing, then the right answer", expected: .failed, detail: "sys.settrace", program: """
+        import sys
+        sys.settrace(lambda frame, event, argument: None)
+        sys.settrace(None)
+        """ + correctAdd),
+
+    HostileCase(name: "opening /proc/self/mem through a symlink, then the right answer", expected: .failed,
+                detail: "raw access", program: """
+        import os
+        os.symlink("/proc/self/mem", "/tmp/memory")
+        try:
+            open("/tmp/memory", "rb").close()   # refused by the kernel here (the process is non-dumpable)
+        except OSError:
+            pass
+        """ + correctAdd),
+
+    // The proof: the nonce is the keeper's, the proof channel the harness's.
+    HostileCase(name: "connecting to the keeper itself", expected: .failed, detail: "PermissionError", program: """
+        import socket
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect("\\0quorum-proof")
+        """ + correctAdd),
+    HostileCase(name: "a child process connects to the keeper, then exit 0", expected: .failed,
+                detail: "status 0 before the tests finished", program: """
+        import os, subprocess
+        subprocess.run(["/usr/bin/python3", "-c",
+                        "import socket; socket.socket(socket.AF_UNIX).connect('\\\\0quorum-proof')"], check=True)
+        os._exit(0)
+        """),
+    HostileCase(name: "a forked child runs the tests while the interpreter exits early", expected: .failed,
+                detail: "status 0 before the tests finished", program: """
+        import os, time
+        if os.fork() != 0:
+            time.sleep(1)
+            os._exit(0)
+        """ + correctAdd),
+    HostileCase(name: "the keeper's memory and descriptors are closed to the program's processes", expected: .passed,
+                detail: nil, program: """
+        import os, subprocess
+        opened = []
+        for path in ["/proc/1/mem", "/proc/1/fd/3", "/proc/1/fd/4", "/proc/1/environ", f"/proc/{os.getpid()}/mem"]:
+            child = subprocess.run(["/usr/bin/cat", path], capture_output=True)
+            if child.returncode == 0:
+                opened.append(path)
+        assert not opened, opened
+        pipes = []
+        for entry in os.listdir("/proc/self/fd"):
+            try:
+                if entry not in ("1", "2", "4") and os.readlink(f"/proc/self/fd/{entry}").startswith("pipe:"):
+                    pipes.append(entry)
+            except OSError:
+                pass
+        assert not pipes, pipes
+        """ + correctAdd),
+    HostileCase(name: "exec'ing a fresh interpreter in its own process, which connects to the keeper", expected: .failed,
+                detail: "raw access", program: """
+        import os
+        os.execv("/usr/bin/python3", ["python3", "-c",
+                 "import socket; socket.socket(socket.AF_UNIX).connect('\\\\0quorum-proof')"])
+        """),
+    HostileCase(name: "printing a fake nonce", expected: .failed, detail: "status 0 before the tests finished", program: """
+        import os, secrets
+        nonce = "-".join(secrets.token_hex(8) for _ in range(4))
+        print("PASS " + nonce)
+        os.write(4, ("PASS " + nonce + "\\n").encode())
+        os._exit(0)
+        """),
+
+    // Reward hacking through the test harness: what the tests compare.
+    HostileCase(name: "__eq__ that always answers True", expected: .failed, detail: "methods of the program's own", program: """
+        class Anything:
+            def __eq__(self, other):
+                return True
+        def add(a, b):
+            return Anything()
+        """),
+    HostileCase(name: "__eq__ True with __hash__ set, returned through a slice", expected: .failed, detail: "methods of the program's own", program: """
+        class Anything:
+            def __eq__(self, other):
+                return True
+            __hash__ = object.__hash__
+        def add(a, b):
+            return (Anything(),)[0:1][0]
+        """),
+    HostileCase(name: "subclass of int whose __eq__ answers True", expected: .failed, detail: "test case 1 of 1 failed",
+                program: """
+        class Three(int):
+            def __eq__(self, other):
+                return True
+            def __ne__(self, other):
+                return False
+            __hash__ = int.__hash__
+        def add(a, b):
+            return Three(0)
+        """),
+    HostileCase(name: "subclass of int built with exec (its methods in no file of the program)", expected: .failed,
+                detail: "test case 1 of 1 failed", program: """
+        namespace = {}
+        exec("class Liar(int):\\n    def __eq__(self, other): return True\\n    __hash__ = int.__hash__", namespace)
+        def add(a, b):
+            return namespace["Liar"](7)
+        """),
+    HostileCase(name: "__ne__, __hash__ and __bool__ tricks on an object", expected: .failed,
+                detail: "methods of the program's own", program: """
+        class Slippery:
+            __eq__ = lambda self, other: True
+            __ne__ = lambda self, other: False
+            __hash__ = lambda self: hash(3)
+            __bool__ = lambda self: True
+        def add(a, b):
+            return Slippery()
+        """),
+    HostileCase(name: "subclasses of float, tuple and list whose __eq__ answers True", expected: .failed,
+                detail: "test case 1 of 1 failed", program: """
+        class Float(float):
+            __eq__ = lambda self, other: True
+        class Tuple(tuple):
+            __eq__ = lambda self, other: True
+        class List(list):
+            __eq__ = lambda self, other: True
+        def add(a, b):
+            return [Float(0.5), Tuple(), List()][(a + b) % 3]
+        """),
+    HostileCase(name: "the standard library's mock.ANY, equal to anything", expected: .failed, detail: "not a plain value",
+                program: """
+        from unittest import mock
+        def add(a, b):
+            return mock.ANY
+        """),
+    HostileCase(name: "monkeypatching isinstance, type and assert's exception", expected: .failed,
+                detail: "methods of the program's own", program: """
+        import builtins
+        class Anything:
+            def __eq__(self, other):
+                return True
+        builtins.isinstance = lambda *arguments: True
+        builtins.type = lambda *arguments: int
+        builtins.AssertionError = type("Quiet", (Exception,), {})
+        def add(a, b):
+            return Anything()
+        """),
+    HostileCase(name: "the function rebinds the check of returned values", expected: .failed, detail: "replaced",
+                program: """
+        def add(a, b):
+            globals()["__quorum_plain_results__"] = lambda function: function
+            return a + b
+        """),
+    HostileCase(name: "a Decimal (a type implemented in C) equal to the answer still passes", expected: .passed,
+                detail: nil, program: """
+        import decimal
+        def add(a, b):
+            return decimal.Decimal(a) + b
+        """),
+    HostileCase(name: "a MagicMock configured to equal anything", expected: .failed, detail: "not a plain value", program: """
+        from unittest import mock
+        def add(a, b):
+            anything = mock.MagicMock()
+            anything.__eq__.return_value = True
+            return anything
+        """),
+    HostileCase(name: "plain values from the standard library still pass", expected: .passed, detail: nil, program: """
+        from collections import Counter, OrderedDict, namedtuple
+        from fractions import Fraction
+        Pair = namedtuple("Pair", "left right")
+        def add(a, b):
+            assert Pair(1, 2) == (1, 2) and Counter("aab") == {"a": 2, "b": 1} and Fraction(1, 2) == 0.5
+            return Counter({"x": a + b})["x"]
+        """),
 
     // Crashes.
     HostileCase(name: "segfault", expected: .crashed, detail: "SIGSEGV", program: """
@@ -386,7 +624,7 @@ let hostileCases: [HostileCase] = [
                                                      entryPoint: "add")))
 
     @Test func corpusIsLargeEnough() {
-        #expect(hostileCases.count >= 30)
+        #expect(hostileCases.count >= 60)
         #expect(Set(hostileCases.map(\.name)).count == hostileCases.count)
     }
 

@@ -21,7 +21,7 @@ enum CodeTestSupport {
     static let hostileLimits = SandboxLimits(
         wallClockSeconds: 4, cpuSeconds: 2, addressSpaceBytes: 512 << 20, memoryBytes: 256 << 20, processes: 16,
         fileSizeBytes: 16 << 20, openFiles: 64, temporaryBytes: 32 << 20, sharedMemoryBytes: 8 << 20,
-        outputBytes: 4 << 20, keptOutputBytes: 16 << 10)
+        keptOutputBytes: 16 << 10)
     static let hostileUserBase: UInt32 = 1_900_100_000
     static let hostileSlots = 2
     static let hostileSandboxResult: Result<Sandbox, SandboxError> = {

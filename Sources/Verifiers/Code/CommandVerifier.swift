@@ -54,8 +54,6 @@ public struct CommandVerifier: Verifier {
             verdict = Verdict(.sandboxError, detail: "the sandbox did not start: " + PythonTestsVerifier.tail(result.standardError))
         } else if result.timedOut {
             verdict = Verdict(.timeout, detail: "wall-clock limit of \(PythonTestsVerifier.seconds(limits.wallClockSeconds)) s reached; the run was killed")
-        } else if result.outputLimitHit {
-            verdict = Verdict(.crashed, detail: "output limit: more than \(limits.outputBytes) bytes; the run was killed")
         } else if result.memoryLimitHit {
             verdict = Verdict(.crashed, detail: "memory limit: the run exceeded \(limits.memoryBytes) bytes and was killed")
         } else if let signal = result.signal {

@@ -9,11 +9,17 @@ import ScalingCore
 /// the entry point itself, the prefix is left out (the model rewrote the function) but
 /// the prefix's import lines are kept, since the rewrite relies on them.
 ///
-/// Verdicts: `.passed` only with the harness's completion proof (see Sandbox.swift);
+/// Verdicts follow the reference protocol of HumanEval and EvalPlus: the program runs as a
+/// script (`__name__ == "__main__"`) in its interpreter's main thread with stdin from
+/// /dev/null. `.passed` only with the keeper's proof that the program and its tests
+/// returned (see Sandbox.swift), and only when every value a program function returned to
+/// the tests was a plain value and the program took no raw access to the interpreter;
 /// `.failed` with the failing assertion (and the test case, when the data set lists
-/// them), the exception, or an early exit; `.timeout` for the wall clock or the CPU
-/// limit; `.crashed` for a signal or another limit (memory, processes, file size,
-/// output); `.sandboxError` when the sandbox or interpreter could not start.
+/// them), the exception (resource limits Python reports as exceptions included: memory,
+/// file size, processes, open files, threads), a refused result, or an early exit;
+/// `.timeout` for the wall clock or the CPU limit; `.crashed` for death by a signal
+/// (a segfault, the memory control group's kill); `.sandboxError` when the sandbox or
+/// interpreter could not start. Output beyond what is kept is read and discarded.
 public struct PythonTestsVerifier: Verifier {
     public let name = "python-tests"
     public let sandbox: Sandbox
@@ -30,11 +36,13 @@ public struct PythonTestsVerifier: Verifier {
             return Verdict(.unknown, detail: "tests in \(tests.language) cannot be run; only python is supported")
         }
         let extracted = CodeExtraction.python(from: completion, entryPoint: tests.entryPoint)
-        let program = Self.program(code: extracted.code, tests: tests)
+        let assembled = Self.assemble(code: extracted.code, tests: tests)
         let request = SandboxRequest(
-            command: [sandbox.configuration.pythonPath, "-I", "-B", "/sandbox/" + PythonTestHarness.harnessFileName],
-            files: [PythonTestHarness.harnessFileName: PythonTestHarness.source, PythonTestHarness.programFileName: program],
-            providesCompletionToken: true)
+            command: [sandbox.configuration.pythonPath, "-I", "-B", "/sandbox/" + PythonTestHarness.harnessFileName,
+                      String(assembled.testsLine)],
+            files: [PythonTestHarness.harnessFileName: PythonTestHarness.source,
+                    PythonTestHarness.programFileName: assembled.program],
+            providesCompletionToken: true, runsAsNamespaceInit: true)
         do {
             let result = try await sandbox.run(request)
             var verdict = Self.verdict(for: result, tests: tests, limits: sandbox.configuration.limits)
@@ -47,6 +55,12 @@ public struct PythonTestsVerifier: Verifier {
 
     /// The full program the sandbox runs for `code` (the extracted completion).
     public static func program(code: String, tests: CodeTests) -> String {
+        assemble(code: code, tests: tests).program
+    }
+
+    /// The program and the line its tests start on (the harness guards the values program
+    /// functions return to the statements from there on).
+    static func assemble(code: String, tests: CodeTests) -> (program: String, testsLine: Int) {
         var head: String
         if let entryPoint = tests.entryPoint, CodeExtraction.defines(entryPoint, in: code) {
             head = CodeExtraction.importLines(of: tests.solutionPrefix).joined(separator: "\n")
@@ -55,21 +69,31 @@ public struct PythonTestsVerifier: Verifier {
         } else {
             head = tests.solutionPrefix + code
         }
-        return [head, tests.setup, tests.tests].filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
+        let before = [head, tests.setup].filter { !$0.isEmpty }
+        let prefix = before.isEmpty ? "" : before.joined(separator: "\n\n") + "\n\n"
+        let program = (before + [tests.tests]).filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
+        return (program, prefix.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 })
     }
 
     /// Reads a sandbox result as a verdict (without `extracted`).
     public static func verdict(for result: SandboxResult, tests: CodeTests, limits: SandboxLimits) -> Verdict {
         let channel = PythonTestHarness.read(channel: result.resultChannel, token: result.completionToken)
-        if channel.proven && result.exitCode == 0 && !result.timedOut { return Verdict(.passed) }
+        if channel.proven && result.exitCode == 0 && !result.timedOut {
+            if let route = channel.native.first {
+                return Verdict(.failed, detail: "the keeper saw a completion, but the program took raw access to its "
+                               + "interpreter (\(route)), so the harness cannot prove the tests returned; a pass needs a "
+                               + "program that does without")
+            }
+            if let reason = channel.refused.first {
+                return Verdict(.failed, detail: "a function \(reason)")
+            }
+            return Verdict(.passed)
+        }
         if !result.started {
             return Verdict(.sandboxError, detail: "the sandbox did not start: " + Self.tail(result.standardError))
         }
         if result.timedOut {
             return Verdict(.timeout, detail: "wall-clock limit of \(Self.seconds(limits.wallClockSeconds)) s reached; the run was killed")
-        }
-        if result.outputLimitHit {
-            return Verdict(.crashed, detail: "output limit: more than \(limits.outputBytes) bytes on stdout and stderr; the run was killed")
         }
         if result.memoryLimitHit {
             return Verdict(.crashed, detail: "memory limit: the run exceeded \(limits.memoryBytes) bytes and was killed")
@@ -83,6 +107,9 @@ public struct PythonTestsVerifier: Verifier {
         if let report = channel.report {
             return verdict(for: report, result: result, tests: tests, limits: limits)
         }
+        if let reason = channel.refused.first {
+            return Verdict(.failed, detail: "a function \(reason)")
+        }
         if !channel.ready {
             return Verdict(.sandboxError, detail: "the test harness did not start: " + Self.tail(result.standardError))
         }
@@ -90,17 +117,21 @@ public struct PythonTestsVerifier: Verifier {
         return Verdict(.failed, detail: "the program exited with status \(status) before the tests finished (no completion proof)")
     }
 
+    /// A report of the interpreter. Limits that Python reports as exceptions fail the test, as
+    /// they do under the reference protocol; the detail names the limit.
     private static func verdict(for report: PythonTestHarness.Report, result: SandboxResult, tests: CodeTests,
                                 limits: SandboxLimits) -> Verdict {
         let location = report.line.map { line in " at line \(line)" + ((report.code ?? "").isEmpty ? "" : ": \(report.code!)") } ?? ""
         let message = (report.message ?? "").isEmpty ? "" : " (\(report.message!))"
         switch report.kind {
         case "limit":
-            return Verdict(.crashed, detail: "memory limit: \(report.type ?? "MemoryError")\(location)")
+            return Verdict(.failed, detail: "memory limit: \(report.type ?? "MemoryError")\(location)")
         case "syntax":
             return Verdict(.failed, detail: "the program does not compile: \(report.type ?? "SyntaxError")\(message)\(location)")
         case "exit":
             return Verdict(.failed, detail: "the program called exit\(message) before the tests finished\(location)")
+        case "refused":
+            return Verdict(.failed, detail: "a function \(report.message ?? "returned a value that is not plain")\(location)")
         case "assertion":
             let code = (report.code ?? "").trimmingCharacters(in: .whitespaces)
             if !code.isEmpty, let index = tests.testCases.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == code }) {
@@ -108,18 +139,20 @@ public struct PythonTestsVerifier: Verifier {
             }
             return Verdict(.failed, detail: "assertion failed\(location)\(message)")
         default:
-            switch report.errno.map(Int32.init) {
+            let limit: String? = switch report.errno.map(Int32.init) {
             case EAGAIN? where result.processLimitHit || report.type == "BlockingIOError":
-                return Verdict(.crashed, detail: "process limit: a fork was refused at \(limits.processes) processes\(location)")
-            case EFBIG?:
-                return Verdict(.crashed, detail: "file size limit of \(limits.fileSizeBytes) bytes\(location)")
-            case ENOSPC?:
-                return Verdict(.crashed, detail: "disk space limit: a private tmpfs is full (/tmp holds \(limits.temporaryBytes) bytes, /dev/shm \(limits.sharedMemoryBytes))\(location)")
-            case EMFILE?, ENFILE?:
-                return Verdict(.crashed, detail: "open files limit of \(limits.openFiles)\(location)")
-            default:
-                return Verdict(.failed, detail: "\(report.type ?? "exception")\(message)\(location)")
+                "process limit: a fork was refused at \(limits.processes) processes"
+            case EFBIG?: "file size limit of \(limits.fileSizeBytes) bytes"
+            case ENOSPC?: "disk space limit: a private tmpfs is full (/tmp holds \(limits.temporaryBytes) bytes, "
+                + "/dev/shm \(limits.sharedMemoryBytes))"
+            case EMFILE?, ENFILE?: "open files limit of \(limits.openFiles)"
+            default: report.type == "RuntimeError" && (report.message ?? "").contains("can't start new thread")
+                ? "thread limit: a thread could not start (processes are capped at \(limits.processes))" : nil
             }
+            if let limit {
+                return Verdict(.failed, detail: "\(limit): \(report.type ?? "OSError")\(message)\(location)")
+            }
+            return Verdict(.failed, detail: "\(report.type ?? "exception")\(message)\(location)")
         }
     }
 

@@ -5,7 +5,7 @@
 // The programs are written by a language model: mostly harmless, sometimes broken
 // (infinite loops, runaway memory, huge output), occasionally hostile by accident or
 // by "reward hacking" (exit(0) before the tests, printing "All tests passed",
-// patching the test harness). They must not harm the host, read the user's files or
+// patching the test harness, returning an object whose __eq__ always answers True). They must not harm the host, read the user's files or
 // environment, reach the network, outlive their run, or earn a "passed" they did not earn.
 //
 // Every run goes through this chain, each link exec'ing the next:
@@ -30,7 +30,8 @@
 // no host environment: every process of the chain gets an explicit minimal environment,
 // so even /proc/1/environ holds only PATH); a minimal /dev (null, zero, full, random,
 // urandom, tty) remounted read-only; a size-capped private /tmp and /dev/shm; its own
-// files under /sandbox, read-only. The root is remounted read-only. Nothing of /root,
+// files under /sandbox, read-only; the interpreter as an execute-only copy (it runs, it
+// cannot be read). The root is remounted read-only. Nothing of /root,
 // /home, /work, the data sets or the user's files is mounted. The network namespace has
 // only a loopback interface with nothing listening.
 //
@@ -40,24 +41,56 @@
 // nest inside the one this process already belongs to. The wall-clock timeout is
 // enforced by the parent, which then kills the launcher's process group; bwrap's death
 // kills the sandbox's pid 1 and with it every process in the pid namespace, and the
-// control group is swept with SIGKILL until empty. Stdout and stderr are read with a
-// cap (kept bytes) and a limit (more output than that kills the run).
+// control group is swept with SIGKILL until empty. Stdout and stderr are read to their
+// end with a cap on what is kept: output beyond it is discarded, never a reason to kill.
 //
-// A "passed" needs proof that the tests ran to the end: the Python harness receives a
-// random token on a pipe (never in the program text, argv, environment or files), reads
-// it and closes the pipe before the program starts, runs the program in a worker thread,
-// and writes the token to its result pipe only after the program and its tests returned
-// normally. Exit status 0, printed success markers or a fake record without the token
-// prove nothing. The token stays in the main thread; an audit hook (which Python code
-// cannot remove) refuses the routes from the program to another thread's frames or to
-// raw memory: sys._getframe (answered with ValueError, which the standard library
-// already tolerates), traceback/generator/coroutine frame attributes, settrace and
-// setprofile, sys._current_frames, the gc object walks, ctypes, code object
-// construction, new audit hooks, symlinks, and opening any /proc/*/mem. The harness
-// also makes itself non-dumpable, so a child process cannot read its memory either.
-// The harness keeps its own references to the builtins and functions it uses after the
-// program ran, so monkeypatching them changes nothing, and it ignores SIGINT so
-// _thread.interrupt_main() cannot break its wait.
+// THE PROOF OF A PASS (PythonTestHarness)
+//
+// The protocol is HumanEval's and EvalPlus's: the program (prompt + completion + test +
+// `check(entry_point)`) runs as a script, `__name__ == "__main__"`, in the main thread of its
+// interpreter (so `signal.signal` works), stdin from /dev/null; a pass needs the tests to
+// return and a fresh nonce, unknown to the program, written after that. Exit status 0,
+// printed markers or a record written on the result channel prove nothing.
+//
+// The nonce never enters the program's process. Two processes run the harness:
+//   keeper       pid 1 of the sandbox (bwrap --as-pid-1, so nothing inside can kill it).
+//                It forks the interpreter before anything else, holds the nonce on fd 3
+//                unread, and writes it to the result channel only after the interpreter
+//                proved completion, then exits (which ends every process of the run).
+//   interpreter  closes fd 3, installs an audit hook, runs the program. When the program
+//                and its tests returned, the harness's own frame connects to the keeper's
+//                socket; the keeper takes the connection as proof only when the kernel
+//                says (SO_PEERCRED, fixed at connect) that it came from the interpreter's pid.
+// How a program could learn the nonce, and why it cannot: the interpreter's memory, frames,
+// gc, fds and /proc/self hold no nonce (it is not there before the proof, and the process
+// ends just after); the keeper's memory and fds (/proc/1/mem, /proc/1/fd/3, ptrace,
+// process_vm_readv) are closed to every process of the run because the keeper is
+// non-dumpable: the interpreter binary inside is an execute-only copy (ExecuteOnlyCopy), and
+// the kernel marks a process that execs a file it cannot read non-dumpable (the forked
+// interpreter inherits it, so its memory is closed to the processes it starts as well).
+// How a program could get the keeper to write the nonce early: by connecting itself. The audit
+// hook refuses a connection to the keeper's address from any frame but the harness's, and a
+// process the program starts (which has no hook) is not the interpreter's pid.
+// What could subvert the hook from inside: raw memory (ctypes, the C test extensions,
+// subinterpreters, /proc/self/mem), tracing and profiling (they can rewrite frames and jump
+// past a failure), code objects built by hand, and exec'ing a new image in the interpreter's
+// own process (it keeps the pid the keeper trusts, without the hook). None is refused, so programs that
+// use them keep their failures, crashes and timeouts (a null read through ctypes is a
+// SIGSEGV, `crashed`); the hook records each on the result channel before it takes effect
+// (checking the channel is still the pipe it was), and a marked run is never `passed`. The
+// hook also refuses changes to the harness's own functions; what the harness relies on after
+// the program ran lives in locals and default arguments, not in globals the program can reach.
+//
+// A pass is also refused when the tests compare something the program controls. The test
+// statements' references to the program's top-level functions are compiled into calls of a
+// check that makes every value they return plain: built-in values, and subclasses of them read
+// through the built-in type's methods, are copied into exact built-in types (an int subclass
+// whose `__eq__` always answers True becomes its int); values of types implemented in C, which
+// no program can have written or changed (a regex match, a Decimal, a date), are kept, and
+// iterators among them yield plain items; fractions are kept; any other object (a class of the
+// program's own, `mock.ANY`) is refused, recorded at once so catching the error changes
+// nothing. The check verifies after each call and after the tests that its name still names it.
+// The tests' comparisons then run on values only built-in code decides.
 //
 // WHAT REMAINS UNPROTECTED
 // - Kernel attack surface: there is no seccomp filter; a kernel exploit reachable from
@@ -70,13 +103,19 @@
 //   when not root, concurrent runs share one uid and so one process budget.
 //   `Sandbox.controlGroupSupport` says which case holds.
 // - Disk I/O bandwidth is not limited (only sizes are).
-// - The token proof is in-process: a program that corrupts the interpreter (a memory
-//   safety bug in CPython or a C extension, or crafted bytecode loaded from a .pyc it
-//   wrote to /tmp: marshal cannot be blocked, imports need it) could forge it.
-//   Programs that need signal handlers, tracing or frame introspection fail under the
-//   harness.
-// - bwrap's pid 1 exits just after the outer bwrap and stays a zombie until the host's
-//   init reaps it (it holds no memory and runs nothing).
+// - The completion proof rests on the interpreter's integrity: a program that corrupts it
+//   without one of the recorded routes (a memory-safety bug in CPython or a C extension,
+//   or crafted bytecode loaded through marshal from a .pyc it wrote: marshal cannot be
+//   recorded, imports need it) could forge the connection.
+// - The plain-value check covers what program functions return to the test statements. A
+//   program can still defeat the tests by other means: rebinding a name the tests use from
+//   a thread or a function the tests call, redefining a helper of the prompt the tests rely
+//   on, or reading the tests from /sandbox/program.py and answering them. A program that
+//   digs out the harness's own functions (frames and gc are open) and rebuilds them can
+//   dodge the plain-value check, but not forge the proof.
+// - A program that legitimately uses ctypes, tracing or hand-built code objects cannot pass.
+// - bwrap's pid 1 (for commands that are not the namespace's init) exits just after the
+//   outer bwrap and stays a zombie until the host's init reaps it.
 // - cgroup v2 support follows the kernel documentation but was only exercised on a
 //   cgroup v1 machine (this project's machines mount v1 controllers).
 // - /usr is visible: anything installed there can be read (it is not the user's data,
@@ -109,15 +148,14 @@ public struct SandboxLimits: Sendable, Hashable {
     public var temporaryBytes: Int
     /// Size of the private /dev/shm.
     public var sharedMemoryBytes: Int
-    /// Stdout + stderr beyond this many bytes kills the run ("output limit").
-    public var outputBytes: Int
-    /// How much of stdout and of stderr is kept for the result.
+    /// How much of stdout and of stderr is kept for the result; the rest is read and discarded
+    /// (a program that prints without end meets the wall clock).
     public var keptOutputBytes: Int
 
     public init(wallClockSeconds: Double = 60, cpuSeconds: Int = 10, addressSpaceBytes: Int = 1 << 30,
                 memoryBytes: Int = 1 << 30, processes: Int = 32, fileSizeBytes: Int = 16 << 20,
                 openFiles: Int = 64, temporaryBytes: Int = 64 << 20, sharedMemoryBytes: Int = 16 << 20,
-                outputBytes: Int = 16 << 20, keptOutputBytes: Int = 64 << 10) {
+                keptOutputBytes: Int = 64 << 10) {
         self.wallClockSeconds = wallClockSeconds
         self.cpuSeconds = cpuSeconds
         self.addressSpaceBytes = addressSpaceBytes
@@ -127,7 +165,6 @@ public struct SandboxLimits: Sendable, Hashable {
         self.openFiles = openFiles
         self.temporaryBytes = temporaryBytes
         self.sharedMemoryBytes = sharedMemoryBytes
-        self.outputBytes = outputBytes
         self.keptOutputBytes = keptOutputBytes
     }
 
@@ -138,7 +175,7 @@ public struct SandboxLimits: Sendable, Hashable {
             ("memoryBytes", Double(memoryBytes), Double(32 << 20)), ("processes", Double(processes), 1),
             ("fileSizeBytes", Double(fileSizeBytes), 4096), ("openFiles", Double(openFiles), 16),
             ("temporaryBytes", Double(temporaryBytes), 4096), ("sharedMemoryBytes", Double(sharedMemoryBytes), 4096),
-            ("outputBytes", Double(outputBytes), 1024), ("keptOutputBytes", Double(keptOutputBytes), 256),
+            ("keptOutputBytes", Double(keptOutputBytes), 256),
         ]
         for (field, value, minimum) in checks where !(value >= minimum) {
             throw .invalidConfiguration(field: field, value: "\(value)", expected: "at least \(minimum)")
@@ -209,18 +246,23 @@ public struct SandboxRequest: Sendable {
     public var environment: [String: String]
     /// Give the program a random token on fd 3 and a result pipe on fd 4 (the harness's proof channel).
     public var providesCompletionToken: Bool
+    /// Run the command as pid 1 of the sandbox's pid namespace (bwrap's `--as-pid-1`): nothing
+    /// inside can kill it, it must reap orphans, and its exit ends every process inside. The
+    /// Python harness's keeper runs so; a plain command (which may signal itself) does not.
+    public var runsAsNamespaceInit: Bool
     /// Limits for this run; nil uses the sandbox's.
     public var limits: SandboxLimits?
 
     public init(command: [String], files: [String: String] = [:], executableFiles: Set<String> = [],
                 standardInput: String? = nil, environment: [String: String] = [:],
-                providesCompletionToken: Bool = false, limits: SandboxLimits? = nil) {
+                providesCompletionToken: Bool = false, runsAsNamespaceInit: Bool = false, limits: SandboxLimits? = nil) {
         self.command = command
         self.files = files
         self.executableFiles = executableFiles
         self.standardInput = standardInput
         self.environment = environment
         self.providesCompletionToken = providesCompletionToken
+        self.runsAsNamespaceInit = runsAsNamespaceInit
         self.limits = limits
     }
 }
@@ -231,8 +273,6 @@ public struct SandboxResult: Sendable, Hashable {
     public var exitCode: Int32?
     /// True when the wall clock ran out and the run was killed.
     public var timedOut: Bool
-    /// True when stdout + stderr exceeded `outputBytes` and the run was killed.
-    public var outputLimitHit: Bool
     /// True when the control group's memory cap was hit (an OOM kill).
     public var memoryLimitHit: Bool
     /// True when the control group refused a fork (the process cap was hit).
@@ -280,6 +320,8 @@ public final class Sandbox: Sendable {
     /// Host paths that are symlinks into /usr on a merged-/usr system (path → link target).
     private let systemLinks: [(String, String)]
     private let systemDirectories: [String]
+    /// An execute-only copy of the interpreter and the path inside it replaces (see `ExecuteOnlyCopy`).
+    private let interpreterCopy: (source: String, target: String)?
 
     /// Checks the tools and finds the control groups.
     /// - Throws: `SandboxError.toolMissing` (install bubblewrap / util-linux),
@@ -325,6 +367,8 @@ public final class Sandbox: Sendable {
             }
         }
         slots = SandboxSlots(count: configuration.maxConcurrentRuns)
+        interpreterCopy = try ExecuteOnlyCopy.of(configuration.pythonPath,
+                                                 visibleUnder: ["/usr"] + configuration.extraReadOnlyPaths)
         var links: [(String, String)] = [], directories: [String] = []
         for path in ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"] {
             var info = stat()
@@ -457,13 +501,12 @@ public final class Sandbox: Sendable {
             let outcome = SandboxProcess.supervise(
                 pid: pid,
                 channels: .init(stdout: stdout.read, stderr: stderr.read, result: result?.read, status: status.read),
-                wallClockSeconds: limits.wallClockSeconds, outputLimit: limits.outputBytes,
-                keptOutputBytes: limits.keptOutputBytes, kill: { group?.killAll() })
+                wallClockSeconds: limits.wallClockSeconds, keptOutputBytes: limits.keptOutputBytes, kill: { group?.killAll() })
             keptEnds.removeAll()
             let hits = group?.limitsHit() ?? (memory: false, processes: false)
             return SandboxResult(
                 exitCode: outcome.launcherSignal == nil ? outcome.exitCode : nil,
-                timedOut: outcome.timedOut, outputLimitHit: outcome.outputLimitHit,
+                timedOut: outcome.timedOut,
                 memoryLimitHit: hits.memory, processLimitHit: hits.processes,
                 started: outcome.status.text.hasPrefix("S"),
                 standardOutput: outcome.stdout.text, standardOutputTruncated: outcome.stdout.truncated,
@@ -502,8 +545,9 @@ public final class Sandbox: Sendable {
         }
         arguments += [configuration.bubblewrapPath,
                       "--unshare-all", "--unshare-user", "--disable-userns",
-                      "--die-with-parent", "--new-session",
-                      "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
+                      "--die-with-parent", "--new-session"]
+        if request.runsAsNamespaceInit { arguments.append("--as-pid-1") }
+        arguments += ["--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
                       "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
                       "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8"]
         for (name, value) in request.environment.sorted(by: { $0.key < $1.key }) {
@@ -513,6 +557,7 @@ public final class Sandbox: Sendable {
         for (target, path) in systemLinks { arguments += ["--symlink", target, path] }
         for path in systemDirectories { arguments += ["--ro-bind", path, path] }
         for path in configuration.extraReadOnlyPaths { arguments += ["--ro-bind", path, path] }
+        if let copy = interpreterCopy { arguments += ["--ro-bind", copy.source, copy.target] }
         let hidesUsrLocal = FileManager.default.fileExists(atPath: "/usr/local")
         if hidesUsrLocal { arguments += ["--size", "4096", "--tmpfs", "/usr/local"] }
         arguments += ["--proc", "/proc", "--dev", "/dev",
