@@ -134,6 +134,10 @@ struct RequestPlanner: Sendable {
         guard promptTokens + maxTokens <= model.contextLength else {
             throw .contextExceeded(promptTokens: promptTokens, maxTokens: maxTokens, contextLength: model.contextLength)
         }
+        if let strategy {
+            try configuration.strategyLimits.check(strategy, defaultSamples: configuration.defaultStrategySamples, maxTokens: maxTokens,
+                                                   field: reference.strategy != nil ? "model" : "quorum.strategy")
+        }
 
         let parameters = SamplingParameters(
             temperature: temperature, topP: topP, frequencyPenalty: frequencyPenalty, presencePenalty: presencePenalty,

@@ -118,8 +118,13 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
             let prefix = path(context).map { "\($0)." } ?? ""
             self = .missingField(prefix + key.stringValue)
         case .dataCorrupted(let context):
+            if let field = path(context) {
+                // The JSON parsed; a value in it does not fit its field (a number out of range).
+                self = .invalidValue(field: field, value: "(does not fit)", expected: "a value in range: \(context.debugDescription)")
+                return
+            }
             let underlying = (context.underlyingError as NSError?)?.localizedDescription
-            self = .invalidJSON(field: path(context), detail: underlying.map { "not valid JSON (\($0))" } ?? context.debugDescription)
+            self = .invalidJSON(field: nil, detail: underlying.map { "not valid JSON (\($0))" } ?? context.debugDescription)
         @unknown default:
             self = .invalidJSON(field: nil, detail: "\(error)")
         }
