@@ -236,7 +236,7 @@ public struct OpenAIServer: Sendable {
 
     private func decode<T: Decodable>(_ type: T.Type, from body: Data) throws(ServerError) -> T {
         guard !body.isEmpty else { throw .invalidJSON(field: nil, detail: "the body is empty; send a JSON object.") }
-        do { return try OpenAIJSON.makeDecoder().decode(type, from: body) } catch { throw ServerError(decoding: error) }
+        do { return try OpenAIJSON.makeDecoder().decode(type, from: body) } catch { throw ServerError(decoding: error, body: body) }
     }
 
     private func jsonResponse(_ status: HTTPResponse.Status, _ data: Data, headers extra: HTTPFields = [:]) -> Response {

@@ -99,6 +99,29 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
         }
     }
 
+    /// The integer fields of the request bodies, for naming one whose number does not fit.
+    static let integerFields = ["n", "max_tokens", "max_completion_tokens", "seed", "top_logprobs", "logprobs"]
+
+    /// Describes a `DecodingError` by the JSON path it happened at. `body` tells valid JSON
+    /// whose number does not fit its field (which the decoder reports as invalid JSON) from
+    /// text that is not JSON.
+    init(decoding error: any Error, body: Data) {
+        self.init(decoding: error)
+        guard case .invalidJSON(nil, _) = self, case .dataCorrupted? = error as? DecodingError,
+              let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return }
+        if let fields = object as? [String: Any] {
+            for name in Self.integerFields {
+                guard !(fields[name] is Bool), let number = fields[name] as? NSNumber else { continue }
+                let value = number.doubleValue
+                if value != value.rounded() || abs(value) >= 9.2e18 {
+                    self = .invalidValue(field: name, value: "\(number)", expected: "an integer (this one does not fit a 64-bit integer)")
+                    return
+                }
+            }
+        }
+        self = .invalidJSON(field: nil, detail: "the body is valid JSON, but a value in it does not fit its field (a number out of range?).")
+    }
+
     /// Describes a `DecodingError` by the JSON path it happened at.
     init(decoding error: any Error) {
         guard let error = error as? DecodingError else {
