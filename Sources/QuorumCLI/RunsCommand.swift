@@ -28,7 +28,8 @@ struct RunsCommand: ParsableCommand {
             print("No run store at \(path) yet. `quorum run` creates it.")
             return
         }
-        let runs = try RunStore.forReading(path: path).runs()
+        let runStore = try RunStore.forReading(path: path)
+        let runs = try runStore.runs()
         guard !runs.isEmpty else {
             print("No runs in \(path).")
             return
@@ -50,7 +51,13 @@ struct RunsCommand: ParsableCommand {
         }
         print(formatTable(rows))
         if runs.contains(where: { $0.unsampledProblemCount > 0 }) {
-            print("\nUNSAMPLED problems have no sample (why: `quorum report RUN`); PASS@1 and the reports count them as unsolved.")
+            print("\nUNSAMPLED problems have no sample; PASS@1 and the reports count them as unsolved:")
+            for run in runs where run.unsampledProblemCount > 0 {
+                let unsampled = try runStore.unsampledProblems(runID: run.id)
+                let listed = unsampled.prefix(5).map { "\($0.problemID)\($0.permanent ? " (permanent)" : ""): \($0.error ?? "not sampled yet")" }
+                print("  \(run.id): " + listed.joined(separator: "; ")
+                      + (unsampled.count > 5 ? "; and \(unsampled.count - 5) more (`quorum report \(run.id)` lists all)" : ""))
+            }
         }
     }
 }

@@ -178,6 +178,7 @@ struct UnsampledProblemCommandTests {
         let row = try #require(runs.output.split(separator: "\n").first { $0.contains("overflow.jsonl") })
         let header = try #require(runs.output.split(separator: "\n").first { $0.contains("UNSAMPLED") })
         #expect(header.contains("PROBLEMS") && row.split(separator: " ").contains("3") && row.split(separator: " ").contains("2"), "\(runs.output)")
+        #expect(runs.output.contains("huge (permanent): The prompt has") && runs.output.contains("long (permanent): The prompt has"), "\(runs.output)")
 
         let reportFolder = folder.appendingPathComponent("report")
         let report = try Self.quorum(["report", "--store", store, "-o", reportFolder.path, "--bootstrap", "20"])
