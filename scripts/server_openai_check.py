@@ -316,6 +316,14 @@ def bad_requests():
     detail = error_body(r)
     expect(r.status_code == 400 and detail["param"] == "max_tokens" and "not valid JSON" not in detail["message"], r.text)
     messages["number out of range"] = detail["message"]
+    # vLLM's top_k and min_p (which Quorum's client sends) are checked, not ignored.
+    messages["top_k"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=USER, extra_body={"top_k": -3}), param="top_k")
+    messages["min_p"] = expect_api_error(bad, 400, lambda: client.completions.create(model=MODEL, prompt="Hi", extra_body={"min_p": 2}), param="min_p")
+    ok = client.chat.completions.create(model=MODEL, messages=USER, max_tokens=2, seed=1, extra_body={"top_k": 5, "min_p": 0.05})
+    expect(ok.choices[0].message.content is not None, ok)
+    # A legacy prompt over the context names `prompt`, not `messages`.
+    messages["legacy prompt over context"] = expect_api_error(bad, 400, lambda: client.completions.create(
+        model=MODEL, prompt="sea " * (args.context + 10), max_tokens=4), param="prompt", code="context_length_exceeded")
     return messages
 
 

@@ -15,7 +15,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
     /// The strategy part of the model name or `quorum.strategy` did not parse.
     case invalidStrategy(field: String, detail: String)
     /// The prompt plus the tokens asked for do not fit in the model's context.
-    case contextExceeded(promptTokens: Int, maxTokens: Int, contextLength: Int)
+    case contextExceeded(field: String, promptTokens: Int, maxTokens: Int, contextLength: Int)
     /// The body is larger than the configured limit.
     case bodyTooLarge(limit: Int)
     /// No or a wrong API key.
@@ -40,7 +40,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
                 + "A strategy goes before the model name: STRATEGY[:PARAMS]@MODEL."
         case .invalidStrategy(let field, let detail):
             return "Invalid strategy in '\(field)': \(detail)"
-        case .contextExceeded(let prompt, let maxTokens, let context):
+        case .contextExceeded(_, let prompt, let maxTokens, let context):
             return "This model's context is \(context) tokens; the prompt has \(prompt) and max_tokens asks for \(maxTokens) more. "
                 + "Shorten the prompt or lower max_tokens."
         case .bodyTooLarge(let limit):
@@ -84,8 +84,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
             ErrorResponse(message: description, param: "model", code: "model_not_found")
         case .invalidStrategy(let field, _):
             ErrorResponse(message: description, param: field, code: "invalid_strategy")
-        case .contextExceeded:
-            ErrorResponse(message: description, param: "messages", code: "context_length_exceeded")
+        case .contextExceeded(let field, _, _, _):
+            ErrorResponse(message: description, param: field, code: "context_length_exceeded")
         case .bodyTooLarge:
             ErrorResponse(message: description, code: "request_too_large")
         case .unauthorized:
