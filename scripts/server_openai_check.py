@@ -12,6 +12,8 @@ JSON line per check ({"check", "ok", "detail"}) and exits 1 if any failed.
 import argparse
 import json
 import math
+import socket
+import urllib.parse
 import sys
 import threading
 import time
@@ -28,7 +30,7 @@ parser.add_argument("--base-url", required=True)
 parser.add_argument("--model", required=True)
 parser.add_argument("--api-key", default="unused")
 parser.add_argument("--context", type=int, required=True, help="the model's context length, tokens")
-parser.add_argument("--only", default="", help="comma-separated check names (default: all but 'overload', 'timeout', 'disconnect')")
+parser.add_argument("--only", default="", help="comma-separated check names (default: all but 'overload', 'timeout', 'disconnect', 'disconnect_whole', 'strategy_limits', 'idle_connections')")
 args = parser.parse_args()
 
 client = openai.OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
@@ -302,6 +304,26 @@ def bad_requests():
     r = raw.get("/embeddings")
     expect(r.status_code == 404, r.status_code)
     messages["unknown route"] = error_body(r)["message"]
+    # A known route asked with the wrong method: 405 and the method it takes.
+    r = raw.get("/chat/completions")
+    expect(r.status_code == 405 and r.headers.get("allow") == "POST", (r.status_code, r.headers))
+    messages["wrong method"] = error_body(r)["message"]
+    r = raw.request("HEAD", "/completions")
+    expect(r.status_code == 405 and r.headers.get("allow") == "POST" and r.content == b"", (r.status_code, r.headers))
+    # Valid JSON whose number does not fit its field is named as such, not as invalid JSON.
+    r = raw.post("/chat/completions", content=b'{"model": "%s", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1e30}' % MODEL.encode(),
+                 headers={"content-type": "application/json"})
+    detail = error_body(r)
+    expect(r.status_code == 400 and detail["param"] == "max_tokens" and "not valid JSON" not in detail["message"], r.text)
+    messages["number out of range"] = detail["message"]
+    # vLLM's top_k and min_p (which Quorum's client sends) are checked, not ignored.
+    messages["top_k"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(model=MODEL, messages=USER, extra_body={"top_k": -3}), param="top_k")
+    messages["min_p"] = expect_api_error(bad, 400, lambda: client.completions.create(model=MODEL, prompt="Hi", extra_body={"min_p": 2}), param="min_p")
+    ok = client.chat.completions.create(model=MODEL, messages=USER, max_tokens=2, seed=1, extra_body={"top_k": 5, "min_p": 0.05})
+    expect(ok.choices[0].message.content is not None, ok)
+    # A legacy prompt over the context names `prompt`, not `messages`.
+    messages["legacy prompt over context"] = expect_api_error(bad, 400, lambda: client.completions.create(
+        model=MODEL, prompt="sea " * (args.context + 10), max_tokens=4), param="prompt", code="context_length_exceeded")
     return messages
 
 
@@ -388,8 +410,89 @@ def disconnect():
     return engine
 
 
+def disconnect_whole():
+    # A client that asks for a whole (non-streamed) response and closes its socket while the
+    # server generates it: the server notices the closed connection and cancels the generation.
+    # Waits for outcomes (the request running, then cancelled), never for a speed.
+    before = engine_load()["cancelled"]
+    url = urllib.parse.urlparse(args.base_url)
+    body = json.dumps({"model": MODEL, "prompt": "Once upon a time, in a small village by the sea,", "max_tokens": 4000,
+                       "temperature": 1.2, "seed": 5, "n": 4}).encode()
+    head = (f"POST {url.path}/completions HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {args.api_key}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    sock = socket.create_connection((url.hostname, url.port), timeout=120)
+    sock.sendall(head + body)
+    deadline = time.monotonic() + 120
+    engine = engine_load()
+    while engine["running"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        engine = engine_load()
+    expect(engine["running"] >= 1, f"the request never reached the engine: {engine}")
+    sock.close()
+    deadline = time.monotonic() + 120
+    while not (engine["cancelled"] > before and engine["running"] == 0) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        engine = engine_load()
+    expect(engine["cancelled"] > before and engine["running"] == 0, f"the abandoned request was not cancelled: {engine}")
+    health = httpx.get(args.base_url.removesuffix("/v1") + "/health", timeout=30).json()
+    expect(health["running"] == 0, f"the request still holds a server slot: {health}")
+    return engine
+
+
+def idle_connections():
+    # Run against a server started with --idle-timeout 1: a connection that sends nothing, and
+    # one that stops in the middle of its request head, are closed by the server (recv sees the
+    # end of the stream). The bound is generous; only the outcome is checked.
+    url = urllib.parse.urlparse(args.base_url)
+    outcomes = {}
+    for name, data in [("silent", b""), ("half-sent head", b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Ty")]:
+        sock = socket.create_connection((url.hostname, url.port), timeout=60)
+        if data:
+            sock.sendall(data)
+        try:
+            received = sock.recv(1024)
+        except socket.timeout:
+            raise AssertionError(f"{name}: the server kept the connection open for 60 s")
+        finally:
+            sock.close()
+        outcomes[name] = received.decode(errors="replace")
+    # A request that takes longer than the idle timeout to answer is not cut off.
+    answer = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "sea " * 3000}], max_tokens=4, seed=1)
+    expect(answer.choices[0].message.content is not None, answer)
+    return outcomes
+
+
+def strategy_limits():
+    # Run against a server started with --max-moa-layers 3 --max-strategy-calls 20 --max-strategy-tokens 1000:
+    # every parameter that multiplies work is bounded, with a 400 naming it and the server option.
+    bad = openai.BadRequestError
+    found = {}
+    found["layers"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(
+        model=f"moa:layers=1000000@{MODEL}", messages=USER, max_tokens=4), param="model", code="invalid_strategy")
+    expect("layers=1000000" in found["layers"] and "--max-moa-layers" in found["layers"], found["layers"])
+    found["window"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(
+        model=MODEL, messages=USER, max_tokens=4, extra_body={"quorum": {"strategy": "self-moa-seq:8,window=100"}}),
+        param="quorum.strategy", code="invalid_strategy")
+    expect("window=100" in found["window"] and "--max-moa-window" in found["window"], found["window"])
+    found["repeats"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(
+        model=f"self-moa-seq:8,repeats=50@{MODEL}", messages=USER, max_tokens=4), param="model")
+    expect("repeats=50" in found["repeats"] and "--max-moa-repeats" in found["repeats"], found["repeats"])
+    found["bracket"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(
+        model=f"best-of-n:8,score=pairwise,bracket=round-robin@{MODEL}", messages=USER, max_tokens=4), param="model")
+    expect("57 model calls" in found["bracket"] and "--max-strategy-calls" in found["bracket"], found["bracket"])
+    found["tokens"] = expect_api_error(bad, 400, lambda: client.chat.completions.create(
+        model=f"self-consistency:8@{MODEL}", messages=USER, max_tokens=200), param="model")
+    expect("--max-strategy-tokens" in found["tokens"], found["tokens"])
+    # Within the limits, the same strategies answer.
+    answer = client.chat.completions.create(model=f"moa:layers=3@{MODEL}", messages=USER, max_tokens=4, seed=1)
+    expect(answer.choices[0].message.content is not None, answer)
+    health = httpx.get(args.base_url.removesuffix("/v1") + "/health", timeout=30).json()
+    expect(health["running"] == 0 and health["engine"]["running"] == 0, health)
+    return found
+
+
 selected = [name for name in args.only.split(",") if name]
-functions = {f.__name__: f for f in checks + [overload, timeout, disconnect]}
+functions = {f.__name__: f for f in checks + [overload, timeout, disconnect, disconnect_whole, strategy_limits, idle_connections]}
 to_run = [functions[name] for name in selected] if selected else checks
 failed = 0
 for function in to_run:

@@ -38,6 +38,10 @@ public struct Dataset: Sendable {
             throw .fileNotFound(path: path)
         }
         guard !isDirectory.boolValue else { throw .unreadable(path: path, reason: "it is a directory") }
+        // A device or pipe (/dev/zero) would be read forever.
+        if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType, type != .typeRegular {
+            throw .unreadable(path: path, reason: "it is not a regular file (a device, pipe or socket)")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

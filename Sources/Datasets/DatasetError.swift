@@ -115,7 +115,7 @@ extension DatasetError: CustomStringConvertible, LocalizedError {
         case .fileNotFound:
             "check the path, or name a catalog data set (\(DatasetCatalog.names.joined(separator: ", "))) with QUORUM_DATA set"
         case .unreadable:
-            "check the file's permissions"
+            "give a regular file you can read (check its permissions)"
         case .emptyFile:
             "the file needs at least one record; see docs/DATA_FORMAT.md"
         case .badGzip:

@@ -8,7 +8,10 @@ extension Dataset {
     /// - Parameters:
     ///   - maxSkippedShown: how many skipped-record errors to list in full.
     ///   - firstProblemAsJSON: show the first problem as its JSON form instead of text.
-    public func inspectionReport(maxSkippedShown: Int = 5, firstProblemAsJSON: Bool = false) -> String {
+    ///   - maxFieldCharacters: longer text fields of the first problem are cut to this many
+    ///     characters with a note (nil: shown whole).
+    public func inspectionReport(maxSkippedShown: Int = 5, firstProblemAsJSON: Bool = false,
+                                 maxFieldCharacters: Int? = 2000) -> String {
         var lines: [String] = []
         lines.append("file:     \(source)")
         lines.append("format:   \(format.name) (\(container.rawValue)\(compressed ? ", gzip" : ""))")
@@ -27,7 +30,8 @@ extension Dataset {
             let location = firstRecord.map { " (\($0.location))" } ?? ""
             lines.append("")
             lines.append("first problem\(location):")
-            lines.append((firstProblemAsJSON ? problem.prettyJSON : problem.readableDescription).split(separator: "\n", omittingEmptySubsequences: false)
+            let shown = firstProblemAsJSON ? problem.prettyJSON : problem.readableDescription(maxFieldCharacters: maxFieldCharacters)
+            lines.append(shown.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { "  " + $0 }.joined(separator: "\n"))
         }
         return lines.joined(separator: "\n")
@@ -37,7 +41,14 @@ extension Dataset {
 extension Problem {
     /// The problem as indented text: id, prompt, reference, metadata; long values are
     /// shown whole so the user sees exactly what a template will get.
-    public var readableDescription: String {
+    public var readableDescription: String { readableDescription(maxFieldCharacters: nil) }
+
+    /// The problem as indented text, each text field cut to `maxFieldCharacters` with a note
+    /// of how much was left out (nil: whole), so a 50 MB prompt does not flood the terminal.
+    public func readableDescription(maxFieldCharacters: Int?) -> String {
+        func indent(_ text: String, by spaces: Int = 2) -> String {
+            self.indent(Self.clipped(text, to: maxFieldCharacters), by: spaces)
+        }
         var lines: [String] = ["id: \(id)"]
         switch prompt {
         case .text(let text):
@@ -70,10 +81,16 @@ extension Problem {
         if !metadata.isEmpty {
             lines.append("metadata:")
             for key in metadata.keys.sorted() {
-                lines.append("  \(key): \(metadata[key]!.compactJSON)")
+                lines.append("  \(key): \(Self.clipped(metadata[key]!.compactJSON, to: maxFieldCharacters))")
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `text` cut to `limit` characters, with a note of what was left out.
+    static func clipped(_ text: String, to limit: Int?) -> String {
+        guard let limit, text.count > limit else { return text }
+        return String(text.prefix(limit)) + "… [\(text.count - limit) more characters not shown; --full shows all]"
     }
 
     /// The prompt's text when it is plain text.

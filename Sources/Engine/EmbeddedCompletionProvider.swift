@@ -33,13 +33,29 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
 
     /// The prompt's tokens: `.text` as is, `.messages` through the chat template.
     public func promptTokens(for prompt: ProblemPrompt) -> [Int] {
+        tokenizer.encode(promptText(for: prompt))
+    }
+
+    /// The text the engine tokenises for `prompt`.
+    func promptText(for prompt: ProblemPrompt) -> String {
         switch prompt {
-        case .text(let text):
-            return tokenizer.encode(text)
-        case .messages(let messages):
-            let rendered = tokenizer.renderChat(messages)
-            return tokenizer.encode(rendered.text)
+        case .text(let text): text
+        case .messages(let messages): tokenizer.renderChat(messages).text
         }
+    }
+
+    /// The prompt's tokens, refusing with `.promptTooLarge` a text with so many bytes that it
+    /// cannot fit the context whatever its tokens, before tokenising it (a 50 MB record would
+    /// otherwise take gigabytes and half a minute to be refused).
+    func checkedPromptTokens(for prompt: ProblemPrompt) throws(EngineError) -> [Int] {
+        let text = promptText(for: prompt)
+        let contextLength = scheduler.model.configuration.contextLength
+        let bytes = text.utf8.count
+        let minimumTokens = tokenizer.minimumTokenCount(utf8Count: bytes)
+        guard minimumTokens < contextLength else {
+            throw .promptTooLarge(bytes: bytes, minimumTokens: minimumTokens, contextLength: contextLength)
+        }
+        return tokenizer.encode(text)
     }
 
     public func complete(_ request: CompletionRequest) async throws -> [Completion] {
@@ -57,7 +73,7 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
     ///   `sampleIndex` counts over the whole request (seed order).
     func samples(for request: CompletionRequest, onEvent: (@Sendable (GenerationEvent) -> Void)? = nil)
         async throws -> [(sample: GeneratedSample, promptTokenCount: Int)] {
-        let tokens = promptTokens(for: request.prompt)
+        let tokens = try checkedPromptTokens(for: request.prompt)
         let options = GenerationOptions(request.parameters)
         let wantsLogprobs = request.parameters.logprobs != nil
         let width = scheduler.maxSamples

@@ -64,6 +64,7 @@ public final class GenerationScheduler: Sendable {
     /// Loads model and tokenizer from one GGUF file and starts the engine thread.
     public convenience init(path: String, threadCount: Int? = nil, maxSamples: Int = 64,
                             maxQueuedRequests: Int = 1024) throws(EngineError) {
+        try ThreadCount.validate(threadCount)
         let (model, tokenizer) = try InferenceEngine.load(path: path)
         self.init(model: model, tokenizer: tokenizer, threadCount: threadCount, maxSamples: maxSamples,
                   maxQueuedRequests: maxQueuedRequests)

@@ -122,6 +122,7 @@ public final class InferenceEngine {
 
     /// Loads model and tokenizer from one GGUF file.
     public convenience init(path: String, threadCount: Int? = nil, maxSamples: Int = 64) throws(EngineError) {
+        try ThreadCount.validate(threadCount)
         let (model, tokenizer) = try Self.load(path: path)
         self.init(model: model, tokenizer: tokenizer, threadCount: threadCount, maxSamples: maxSamples)
     }

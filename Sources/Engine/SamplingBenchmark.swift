@@ -76,7 +76,7 @@ public struct SamplingBenchmark: Sendable {
             try check(sampleCounts.allSatisfy { $0 >= 1 }, "n", sampleCounts, "sample counts of at least 1")
             try check(repeats >= 1, "repeat", repeats, "at least 1")
             try check(promptCount >= 1, "prompts", promptCount, "at least 1")
-            try check(threadCount.map { $0 >= 1 } ?? true, "threads", threadCount ?? 0, "at least 1")
+            try ThreadCount.validate(threadCount)
             try generationOptions.validate()
         }
     }

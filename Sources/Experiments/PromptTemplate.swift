@@ -170,9 +170,10 @@ extension PromptTemplate {
         guard FileManager.default.fileExists(atPath: nameOrPath) else {
             throw .unknownTemplate(name: nameOrPath, known: builtIn.map(\.name))
         }
-        guard let text = try? String(contentsOfFile: nameOrPath, encoding: .utf8) else {
+        guard let raw = try? String(contentsOfFile: nameOrPath, encoding: .utf8) else {
             throw .unknownTemplate(name: nameOrPath, known: builtIn.map(\.name))
         }
+        let text = try normalizedPlaceholders(raw, path: nameOrPath)
         var lines = text.components(separatedBy: "\n")
         var style = Style.chat
         if let first = lines.first, first.hasPrefix("style:") {
@@ -188,7 +189,46 @@ extension PromptTemplate {
         }
         let body = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { throw .badTemplate(path: nameOrPath, reason: "the template has no user message") }
+        guard body.contains(questionPlaceholder) || system.contains(questionPlaceholder) else {
+            throw .badTemplate(path: nameOrPath, reason: "it never uses {{question}}, so the model would not see the problem "
+                               + "(placeholders: \(placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))")
+        }
         return PromptTemplate(name: (nameOrPath as NSString).lastPathComponent, style: style, system: system, body: body)
+    }
+}
+
+extension PromptTemplate {
+    /// The placeholders a template file may use.
+    public static let placeholders = ["question", "choices", "tests", "fewshot"]
+
+    /// The file's text with each placeholder written `{{name}}` (Jinja users write
+    /// `{{ question }}`), after checking that every `{{` is closed on its line and names a
+    /// known placeholder: a placeholder that matches nothing would leave the problem out of
+    /// the prompt without a word.
+    static func normalizedPlaceholders(_ text: String, path: String) throws(ExperimentError) -> String {
+        let known = placeholders.map { "{{\($0)}}" }.joined(separator: ", ")
+        var lines: [String] = []
+        for (number, line) in text.components(separatedBy: "\n").enumerated() {
+            var out = ""
+            var rest = Substring(line)
+            while let open = rest.range(of: "{{") {
+                out += rest[..<open.lowerBound]
+                let after = rest[open.upperBound...]
+                guard let close = after.range(of: "}}") else {
+                    throw .badTemplate(path: path, reason: "line \(number + 1) opens a placeholder with {{ that is not closed by }} on that line; "
+                                       + "placeholders are \(known)")
+                }
+                let name = after[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                guard placeholders.contains(name) else {
+                    throw .badTemplate(path: path, reason: "line \(number + 1) uses the unknown placeholder {{\(after[..<close.lowerBound])}}; "
+                                       + "placeholders are \(known)")
+                }
+                out += "{{\(name)}}"
+                rest = after[close.upperBound...]
+            }
+            lines.append(out + rest)
+        }
+        return lines.joined(separator: "\n")
     }
 }
 

@@ -16,13 +16,17 @@ public struct RunAnalysis: Sendable {
     public var bootstrapResamples: Int
     /// Coverage levels to extrapolate the fit to.
     public var coverageTargets: [Double]
+    /// Problems of the run with no sample count as unsolved (true: scores are over the whole
+    /// data set) or are left out (false: scores over the sampled problems, and the report says so).
+    public var countUnsampledAsUnsolved: Bool
 
     public init(modelShape: ModelShape? = nil, price: TokenPrice? = nil, bootstrapResamples: Int = 1000,
-                coverageTargets: [Double] = [0.5, 0.9]) {
+                coverageTargets: [Double] = [0.5, 0.9], countUnsampledAsUnsolved: Bool = true) {
         self.modelShape = modelShape
         self.price = price
         self.bootstrapResamples = bootstrapResamples
         self.coverageTargets = coverageTargets
+        self.countUnsampledAsUnsolved = countUnsampledAsUnsolved
     }
 
     /// The k values reported: every k up to 64, then about 40 log-spaced values.
@@ -31,17 +35,29 @@ public struct RunAnalysis: Sendable {
     }
 
     /// Analyses one run. Problems with more samples than the smallest count are cut to it,
-    /// so every k is an estimate over the same problems (a note says so).
+    /// so every k is an estimate over the same problems (a note says so). Problems of the run
+    /// with no sample at all (`RunStore.unsampledProblems`) are listed with why, and count as
+    /// unsolved (n samples, none correct) unless `countUnsampledAsUnsolved` is false.
     public func report(runID: String, store: RunStore) throws -> RunReport {
         let configuration = try store.configuration(ofRun: runID)
         let records = try store.samples(runID: runID)
         var byProblem: [String: [SampleRecord]] = [:]
         for r in records { byProblem[r.problemID, default: []].append(r) }
         let problemIDs = byProblem.keys.sorted()
+        let unsampled = try store.unsampledProblems(runID: runID).map { problem in
+            UnsampledProblemNote(id: problem.problemID, reason: problem.error ?? "not sampled yet (the run was stopped before it)",
+                                 permanent: problem.permanent)
+        }
         var notes: [String] = []
         guard let n = problemIDs.map({ byProblem[$0]!.count }).min(), n > 0 else {
+            if let first = unsampled.first {
+                throw ExperimentError.invalidArgument("Run \(runID) has no samples: none of its \(unsampled.count) problems could be sampled; "
+                                                      + "\(first.id): \(first.reason). `quorum runs` lists the run's failures.")
+            }
             throw ExperimentError.invalidArgument("Run \(runID) has no samples yet; run `quorum run` first.")
         }
+        // Unsampled problems enter the curves as n samples with no answer, none correct.
+        let unsolved = countUnsampledAsUnsolved ? unsampled.count : 0
         if problemIDs.contains(where: { byProblem[$0]!.count != n }) {
             notes.append("Problems have different sample counts; every problem is cut to its first \(n) samples.")
         }
@@ -51,17 +67,22 @@ public struct RunAnalysis: Sendable {
 
         // Coverage.
         let counts = samples.map { SampleCounts(samples: $0.count, correct: $0.filter(\.verdict.isCorrect).count) }
+            + Array(repeating: SampleCounts(samples: n, correct: 0), count: unsolved)
         let coverage = try PassAtK.curve(counts, ks: ks)
         let costs = StrategyCostModel(samples: samples, shape: modelShape)
         var curves = [try curve("coverage (pass@k)", .coverage, coverage, bootstrap: bootstrap, costs: costs)]
 
         // Selection: majority vote over equivalent answers; best-of-N by mean log-probability.
-        let outcomes = samples.map { problemSamples in
+        let sampledOutcomes = samples.map { problemSamples in
             let keys = Self.answerClasses(problemSamples.map(\.verdict), verifier: configuration.verifier)
             return zip(problemSamples, keys).map { record, key in
                 SampleOutcome(answer: key, isCorrect: record.verdict.isCorrect, score: record.completion.meanLogprob)
             }
         }
+        // An unsampled problem's stand-ins have no answer and are never correct, so any score
+        // (0 here) leaves every vote and best-of-N pick on it wrong.
+        let outcomes = sampledOutcomes + Array(repeating: Array(repeating: SampleOutcome(answer: nil, isCorrect: false, score: 0), count: n),
+                                               count: unsolved)
         let majority: MetricCurve
         do {
             majority = try VoteEstimator.curve(outcomes, method: .majorityVote, ks: ks, estimation: .exact)
@@ -70,7 +91,7 @@ public struct RunAnalysis: Sendable {
             notes.append("maj@k is a Monte Carlo estimate (100 subsets per k): \(error)")
         }
         curves.append(try curve("majority vote (maj@k)", .majority, majority, bootstrap: bootstrap, costs: costs))
-        if outcomes.allSatisfy({ $0.allSatisfy { $0.score != nil } }) {
+        if sampledOutcomes.allSatisfy({ $0.allSatisfy { $0.score != nil } }) {
             let best = try VoteEstimator.curve(outcomes, method: .bestOfN, ks: ks, estimation: .exact)
             curves.append(try curve("best-of-N by mean log-probability", .bestOfN, best, bootstrap: bootstrap, costs: costs))
         } else {
@@ -80,7 +101,9 @@ public struct RunAnalysis: Sendable {
         // Strategies evaluated on the run (`quorum run --strategy`), each point with its cost.
         let strategies = try StrategyCurves.curves(runID: runID, store: store, problemIDs: problemIDs, samples: samples,
                                                    verifier: configuration.verifier, costs: costs, seed: configuration.seed)
-        curves += strategies.curves
+        // Strategy accuracies are means over the sampled problems; an unsolved problem adds a 0.
+        let sampledShare = Double(samples.count) / Double(samples.count + unsolved)
+        curves += unsolved == 0 ? strategies.curves : strategies.curves.map { Self.scaled($0, by: sampledShare) }
         notes += strategies.notes
 
         // The scaling law, fitted where coverage is neither 0 nor 1 everywhere.
@@ -109,8 +132,21 @@ public struct RunAnalysis: Sendable {
                 "top-p": c.sampling.topP.map { String($0) } ?? "-", "top-k": c.sampling.topK.map { String($0) } ?? "-",
                 "prompt template": c.promptTemplate, "backend": c.backend, "verifier": c.verifier, "seed": String(c.seed),
             ],
-            problemCount: samples.count, samplesPerProblem: n, curves: curves, solveRates: solveRates,
-            fit: fit, cost: cost, notes: notes)
+            problemCount: counts.count, samplesPerProblem: n, curves: curves, solveRates: solveRates,
+            fit: fit, cost: cost, notes: notes, unsampledProblems: unsampled, unsampledCountAsUnsolved: countUnsampledAsUnsolved)
+    }
+
+    /// A curve over the sampled problems turned into one over all problems, the others scoring 0.
+    static func scaled(_ curve: Curve, by share: Double) -> Curve {
+        var scaled = curve
+        scaled.points = curve.points.map { point in
+            var p = point
+            p.value *= share
+            p.lower = p.lower.map { $0 * share }
+            p.upper = p.upper.map { $0 * share }
+            return p
+        }
+        return scaled
     }
 
     private func curve(_ name: String, _ kind: CurveKind, _ metric: MetricCurve, bootstrap: Bootstrap,

@@ -27,12 +27,16 @@ public struct ChatCompletionRequest: Codable, Sendable, Hashable {
     public var user: String?
     /// Quorum's extension: a strategy per request.
     public var quorum: QuorumRequestOptions?
+    /// vLLM's extensions, which Quorum's client sends: sample from the k most likely tokens
+    /// (-1 or 0: off), and drop tokens below this fraction of the most likely one.
+    public var topK: Int?
+    public var minP: Double?
 
     public init(model: String, messages: [ChatCompletionMessage], temperature: Double? = nil, topP: Double? = nil,
                 n: Int? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil, stop: StopSequences? = nil,
                 maxTokens: Int? = nil, maxCompletionTokens: Int? = nil, seed: Int64? = nil, logprobs: Bool? = nil,
                 topLogprobs: Int? = nil, presencePenalty: Double? = nil, frequencyPenalty: Double? = nil,
-                user: String? = nil, quorum: QuorumRequestOptions? = nil) {
+                user: String? = nil, quorum: QuorumRequestOptions? = nil, topK: Int? = nil, minP: Double? = nil) {
         self.model = model
         self.messages = messages
         self.temperature = temperature
@@ -50,6 +54,8 @@ public struct ChatCompletionRequest: Codable, Sendable, Hashable {
         self.frequencyPenalty = frequencyPenalty
         self.user = user
         self.quorum = quorum
+        self.topK = topK
+        self.minP = minP
     }
 
     /// `max_completion_tokens`, else `max_tokens`.
@@ -59,7 +65,7 @@ public struct ChatCompletionRequest: Codable, Sendable, Hashable {
         case model, messages, temperature, topP = "top_p", n, stream, streamOptions = "stream_options", stop
         case maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens", seed, logprobs
         case topLogprobs = "top_logprobs", presencePenalty = "presence_penalty"
-        case frequencyPenalty = "frequency_penalty", user, quorum
+        case frequencyPenalty = "frequency_penalty", user, quorum, topK = "top_k", minP = "min_p"
     }
 }
 

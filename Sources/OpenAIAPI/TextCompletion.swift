@@ -20,12 +20,16 @@ public struct TextCompletionRequest: Codable, Sendable, Hashable {
     public var frequencyPenalty: Double?
     public var user: String?
     public var quorum: QuorumRequestOptions?
+    /// vLLM's extensions, which Quorum's client sends: sample from the k most likely tokens
+    /// (-1 or 0: off), and drop tokens below this fraction of the most likely one.
+    public var topK: Int?
+    public var minP: Double?
 
     public init(model: String, prompt: CompletionPrompt, temperature: Double? = nil, topP: Double? = nil, n: Int? = nil,
                 stream: Bool? = nil, streamOptions: StreamOptions? = nil, stop: StopSequences? = nil,
                 maxTokens: Int? = nil, seed: Int64? = nil, logprobs: Int? = nil, echo: Bool? = nil,
                 presencePenalty: Double? = nil, frequencyPenalty: Double? = nil, user: String? = nil,
-                quorum: QuorumRequestOptions? = nil) {
+                quorum: QuorumRequestOptions? = nil, topK: Int? = nil, minP: Double? = nil) {
         self.model = model
         self.prompt = prompt
         self.temperature = temperature
@@ -42,12 +46,14 @@ public struct TextCompletionRequest: Codable, Sendable, Hashable {
         self.frequencyPenalty = frequencyPenalty
         self.user = user
         self.quorum = quorum
+        self.topK = topK
+        self.minP = minP
     }
 
     enum CodingKeys: String, CodingKey {
         case model, prompt, temperature, topP = "top_p", n, stream, streamOptions = "stream_options", stop
         case maxTokens = "max_tokens", seed, logprobs, echo, presencePenalty = "presence_penalty"
-        case frequencyPenalty = "frequency_penalty", user, quorum
+        case frequencyPenalty = "frequency_penalty", user, quorum, topK = "top_k", minP = "min_p"
     }
 }
 

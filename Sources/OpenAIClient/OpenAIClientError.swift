@@ -1,4 +1,5 @@
 import Foundation
+import ScalingCore
 
 /// Everything that goes wrong talking to an OpenAI-compatible server.
 ///
@@ -50,4 +51,15 @@ public enum OpenAIClientError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     public var errorDescription: String? { description }
+}
+
+extension OpenAIClientError: PermanentFailure {
+    /// A request the server refused as malformed or too large (400, 413, 422: a prompt over
+    /// the context, a bad parameter) fails again on every retry; authentication, a wrong
+    /// URL or model (401, 403, 404) and overload are the set-up's problem, fixed outside
+    /// the run, so those stay retryable.
+    public var isPermanent: Bool {
+        if case .rejected(_, let status, _) = self { return [400, 413, 422].contains(status) }
+        return false
+    }
 }

@@ -90,7 +90,12 @@ final class OpenAITransport: Sendable {
     /// `.invalidResponse` instead of being sent again.
     func postStreaming(path: String, choices: Int, payload: @Sendable (Int) throws -> Data,
                        onEvent: @escaping @Sendable (String) throws -> Void) async throws -> StreamedResponse {
-        try await send(path: path, choices: choices, accept: "text/event-stream", payload: payload) { response, lease, sentChoices in
+        let timeout = requestTimeout
+        return try await send(path: path, choices: choices, accept: "text/event-stream", payload: payload, deadlineError: { lease in
+            // Events may have been shown already: the stream fails rather than being sent again.
+            OpenAIClientError.invalidResponse(endpoint: lease.baseURL,
+                                              detail: "the event stream did not end within the request timeout (\(timeout) s, --request-timeout)")
+        }) { response, lease, sentChoices in
             var parser = ServerSentEventParser()
             var sawDone = false
             do {
@@ -133,7 +138,8 @@ final class OpenAITransport: Sendable {
     /// An `OpenAIClientError` from `success` ends the request; any other error is the
     /// endpoint's fault and is retried.
     private func send<T: Sendable>(path: String, choices: Int, accept: String, payload: @Sendable (Int) throws -> Data,
-                                   success: (HTTPClientResponse, EndpointPool.Lease, Int) async throws -> T) async throws -> T {
+                                   deadlineError: @escaping @Sendable (EndpointPool.Lease) -> any Error = { _ in HTTPClientError.deadlineExceeded },
+                                   success: @escaping @Sendable (HTTPClientResponse, EndpointPool.Lease, Int) async throws -> T) async throws -> T {
         var attempt = 0
         var probing: Int?   // an endpoint that refused n > 1, being asked again with n = 1
         while true {
@@ -148,11 +154,16 @@ final class OpenAITransport: Sendable {
             }
             let failure: String
             do {
+                // --request-timeout bounds the whole attempt: the client library's own deadline
+                // stops at the response head, so reading the body runs under the rest of it.
+                let deadline = ContinuousClock.now + .milliseconds(Int64(requestTimeout * 1000))
                 let response = try await exchange(url: url, body: requestBody, accept: accept)
                 let status = Int(response.status.code)
                 if (200 ..< 300).contains(status) {
                     let result: T
-                    do { result = try await success(response, lease, sentChoices) } catch let error as OpenAIClientError {
+                    do {
+                        result = try await Self.withDeadline(deadline, error: deadlineError(lease)) { try await success(response, lease, sentChoices) }
+                    } catch let error as OpenAIClientError {
                         await pool.release(lease)
                         throw error
                     }   // other errors reach the catches below, which release the lease
@@ -197,6 +208,30 @@ final class OpenAITransport: Sendable {
             // Fail over at once when another endpoint is healthy; otherwise back off.
             if !(await pool.hasHealthyEndpoint(besides: lease.index)) {
                 try await Task.sleep(for: .milliseconds(Int64(retry.backoff(retry: attempt) * 1000)))
+            }
+        }
+    }
+
+    /// Runs `operation`, or throws `error` once `deadline` passes (cancelling it): a timer
+    /// child task races the operation, and whichever ends first decides. A cancelled caller
+    /// gets `CancellationError`.
+    static func withDeadline<T: Sendable>(_ deadline: ContinuousClock.Instant, error timeoutError: any Error,
+                                          _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            do {
+                guard let first = try await group.next(), let value = first else { throw timeoutError }
+                return value
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                // The operation may fail because the deadline cancelled it: the deadline is the cause.
+                if ContinuousClock.now >= deadline { throw timeoutError }
+                throw error
             }
         }
     }

@@ -59,6 +59,7 @@ struct AskCommand: AsyncParsableCommand {
     @OptionGroup(title: "OpenAI-compatible servers") var backendOptions: BackendOptions
 
     func validate() throws {
+        do { try ThreadCount.validate(threads) } catch { throw ValidationError(error.description) }
         guard n >= 1 && n <= 256 else { throw ValidationError("-n must be 1 to 256.") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
         guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more.") }

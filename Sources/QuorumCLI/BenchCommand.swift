@@ -63,6 +63,7 @@ struct SampleBenchCommand: ParsableCommand {
     var json: String?
 
     func validate() throws {
+        do { try ThreadCount.validate(threads) } catch { throw ValidationError(error.description) }
         do { try configuration(modelPath: model).validate() } catch { throw ValidationError("\(error)") }
     }
 

@@ -33,10 +33,13 @@ extension DataCommand {
         @Flag(help: "Show the first problem as JSON instead of readable text.")
         var json = false
 
+        @Flag(help: "Show the first problem's fields whole (by default text longer than 2,000 characters is cut).")
+        var full = false
+
         func run() throws {
             do {
                 let dataset = try DatasetCatalog.load(file, format: format, skipInvalid: skipInvalid)
-                print(dataset.inspectionReport(firstProblemAsJSON: json))
+                print(dataset.inspectionReport(firstProblemAsJSON: json, maxFieldCharacters: full ? nil : 2000))
             } catch {
                 printError("error: \(error.description)")
                 throw ExitCode.failure

@@ -72,7 +72,7 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         if raw && messages != nil { throw ValidationError("--raw applies to --prompt only.") }
         guard n >= 1 && n <= 256 else { throw ValidationError("-n must be 1 to 256.") }
-        guard threads.map({ $0 >= 1 }) ?? true else { throw ValidationError("--threads must be at least 1.") }
+        do { try ThreadCount.validate(threads) } catch { throw ValidationError(error.description) }
         do { try parameters.validate() } catch { throw ValidationError(error.description) }
     }
 

@@ -31,11 +31,17 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Bootstrap resamples for the confidence intervals.")
     var bootstrap: Int = 1000
 
+    @Flag(help: "Leave problems without any sample out of the scores (the report says so) instead of counting them as unsolved.")
+    var excludeUnsampled = false
+
     func validate() throws {
         if (promptPrice == nil) != (completionPrice == nil) {
             throw ValidationError("Give both --prompt-price and --completion-price, or neither.")
         }
         guard bootstrap >= 10 else { throw ValidationError("--bootstrap needs at least 10 resamples.") }
+        if runs.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("An empty run id matches every run; give a run id or a prefix of one (`quorum runs` lists them), or none for every run.")
+        }
     }
 
     func run() throws {
@@ -43,7 +49,7 @@ struct ReportCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("No run store at \(path). Run `quorum run` first, or pass --store PATH.")
         }
-        let runStore = try RunStore(path: path)
+        let runStore = try RunStore.forReading(path: path)
         let known = try runStore.runIDs()
         let ids = try runs.isEmpty ? known : runs.map { prefix in
             let matches = known.filter { $0.hasPrefix(prefix) }
@@ -58,7 +64,8 @@ struct ReportCommand: ParsableCommand {
         let price = promptPrice.map { TokenPrice(promptDollarsPerMillion: $0, completionDollarsPerMillion: completionPrice ?? 0) }
         let reports = try ids.map { id in
             let configuration = try runStore.configuration(ofRun: id)
-            let analysis = RunAnalysis(modelShape: Self.modelShape(configuration.model), price: price, bootstrapResamples: bootstrap)
+            let analysis = RunAnalysis(modelShape: Self.modelShape(configuration.model), price: price, bootstrapResamples: bootstrap,
+                                       countUnsampledAsUnsolved: !excludeUnsampled)
             return try analysis.report(runID: id, store: runStore)
         }
         let input = ReportInput(title: "Quorum report", generatedAt: Date(), runs: reports)

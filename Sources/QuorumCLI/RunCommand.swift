@@ -84,6 +84,15 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Flag(help: "Skip invalid records of the data set (counted and named; they are not part of the run) instead of stopping at the first.")
+    var skipInvalid = false
+
+    @Flag(help: "Exit 0 even when some problems could not be sampled (they are reported, and count as unsolved).")
+    var allowUnsampled = false
+
+    @Flag(help: "Ask again for samples whose failure was recorded as permanent (a prompt over the context, a request the server refused), e.g. after serving a longer context.")
+    var retryPermanentFailures = false
+
     @OptionGroup var strategyOptions: StrategyOptions
 
     func validate() throws {
@@ -99,7 +108,10 @@ struct RunOptions: ParsableArguments {
     /// Runs the plan and returns the run id.
     @discardableResult
     func execute(printSummary: Bool) async throws -> String {
-        let loaded = try DatasetCatalog.load(dataset)
+        let loaded = try DatasetCatalog.load(dataset, skipInvalid: skipInvalid)
+        if !loaded.skipped.isEmpty {
+            printError("skipped \(loaded.skipped.count) invalid record\(loaded.skipped.count == 1 ? "" : "s") of \(dataset) (not part of the run); the first: \(loaded.skipped[0].message)")
+        }
         var problems = loaded.problems
         if let limit { problems = Array(problems.prefix(limit)) }
         let template = try RunTemplates.template(named: promptTemplate, datasetFormat: loaded.format.rawValue, seed: seed)
@@ -121,13 +133,19 @@ struct RunOptions: ParsableArguments {
         let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: n, template: template,
                                samplesPerRequest: samplesPerRequest,
                                concurrentRequests: concurrency ?? openAI?.maxConcurrentRequests ?? SamplingRun.concurrencyFilling(
-                                   batchWidth: Self.embeddedBatchWidth, samplesPerRequest: min(n, samplesPerRequest)))
+                                   batchWidth: Self.embeddedBatchWidth, samplesPerRequest: min(n, samplesPerRequest)),
+                               retryPermanentFailures: retryPermanentFailures)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(configuration.model) (\(configuration.backend)), template \(template.name), verifier \(verifierName)")
         let outcome = try await plan.run(store: runStore, provider: provider, verifier: check) { bar.update($0) }
         bar.finish()
         printError("stored \(outcome.produced) new samples (\(outcome.alreadyStored) were already stored) in \(String(format: "%.1f", outcome.seconds)) s"
-                   + (outcome.failed > 0 ? "; \(outcome.failed) failed (recorded; run the command again to retry them)" : ""))
+                   + Self.failureSummary(outcome))
+        for line in Self.unsampledLines(outcome.unsampled, problemCount: problems.count) { printError(line) }
+        guard problems.isEmpty || outcome.unsampled.count < problems.count else {
+            // Nothing to score: say why instead of "no samples yet".
+            throw ExperimentError.invalidArgument("No problem of run \(outcome.runID) could be sampled (see above); fix the cause and run the command again.")
+        }
         try await strategyOptions.evaluate(runID: outcome.runID, store: runStore, problems: problems, template: template,
                                            provider: provider, verifier: check, model: model, quiet: quiet)
         if printSummary {
@@ -136,7 +154,40 @@ struct RunOptions: ParsableArguments {
             print(TerminalTable.render(ReportInput(title: "run \(outcome.runID)", generatedAt: Date(), runs: [report]), width: 100))
             print("\nReport: quorum report \(outcome.runID)")
         }
+        if !outcome.unsampled.isEmpty && !allowUnsampled {
+            throw ExperimentError.invalidArgument(
+                "\(outcome.unsampled.count) of \(problems.count) problems could not be sampled (listed above); the scores count them as unsolved. "
+                + "Fix the cause, or pass --allow-unsampled to accept the run as it is.")
+        }
         return outcome.runID
+    }
+
+    /// The end of the run's last line: what failed, and whether running again can help.
+    static func failureSummary(_ outcome: RunOutcome) -> String {
+        var text = ""
+        let retryable = outcome.failed - outcome.permanentlyFailed
+        if retryable > 0 { text += "; \(retryable) failed (recorded; run the command again to retry them)" }
+        if outcome.permanentlyFailed > 0 {
+            text += "; \(outcome.permanentlyFailed) failed permanently (a retry cannot help; recorded and not retried)"
+        }
+        if outcome.leftToOtherInvocation > 0 {
+            text += "; \(outcome.leftToOtherInvocation) left to another `quorum run` of this run working on the same store"
+        }
+        if outcome.skippedPermanent > 0 {
+            text += "; \(outcome.skippedPermanent) skipped (failed permanently before; --retry-permanent-failures asks again)"
+        }
+        return text
+    }
+
+    /// Which problems have no sample and why, a line each (the first 10).
+    static func unsampledLines(_ unsampled: [UnsampledProblem], problemCount: Int) -> [String] {
+        guard !unsampled.isEmpty else { return [] }
+        var lines = ["\(unsampled.count) of \(problemCount) problems have no sample:"]
+        for problem in unsampled.prefix(10) {
+            lines.append("  \(problem.problemID)\(problem.permanent ? " (permanent)" : ""): \(problem.error ?? "not sampled yet")")
+        }
+        if unsampled.count > 10 { lines.append("  and \(unsampled.count - 10) more (`quorum report` lists all)") }
+        return lines
     }
 
     func makeProvider(_ openAI: OpenAIClientConfiguration?) async throws -> any CompletionProvider {

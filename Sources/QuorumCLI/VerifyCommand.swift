@@ -32,12 +32,23 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Samples checked at once.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Skip invalid records of the data set (they are counted and named) instead of stopping at the first.")
+    var skipInvalid = false
+
     func validate() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
+        // Each worker may run a sandboxed program: a few per processor at most.
+        let maximum = 4 * ProcessInfo.processInfo.activeProcessorCount
+        guard (1...maximum).contains(workers) else {
+            throw ValidationError("--workers \(workers) is out of range: give 1 to \(maximum) (4 × the \(maximum / 4) processors).")
+        }
     }
 
     func run() async throws {
-        let problems = try DatasetCatalog.load(dataset).problems
+        let loaded = try DatasetCatalog.load(dataset, skipInvalid: skipInvalid)
+        if !loaded.skipped.isEmpty {
+            printError("skipped \(loaded.skipped.count) invalid record\(loaded.skipped.count == 1 ? "" : "s") of \(dataset); the first: \(loaded.skipped[0].message)")
+        }
+        let problems = loaded.problems
         let input = try SampleGrading.readSamples(path: samples)
         let name = verifier ?? VerifierChoice.defaultName(for: problems)
         let check = try VerifierChoice.make(name)

@@ -94,7 +94,9 @@ public enum HTMLReport {
             let summary = RunSummary(run)
             var cells: [String] = [
                 "<td class=\"label\"><span class=\"swatch\" style=\"background:\(ChartStyle.color(index))\"></span>\(escape(run.label))</td>",
-                numberCell("\(run.problemCount) × \(run.samplesPerProblem)"),
+                numberCell("\(run.problemCount) × \(run.samplesPerProblem)"
+                           + (run.unsampledProblems.isEmpty ? "" : " (\(run.unsampledProblems.count) unsampled)"),
+                           title: run.unsampledSummary()),
                 numberCell(ReportFormat.percent(summary.passAtOne?.value), title: interval(summary.passAtOne)),
                 numberCell(atK(summary.coverageAtMaxK), title: interval(summary.coverageAtMaxK)),
                 numberCell(atK(summary.majorityAtMaxK), title: interval(summary.majorityAtMaxK)),
@@ -214,6 +216,9 @@ public enum HTMLReport {
                 }
             } else {
                 html += "<h4>Scaling law</h4>\n<p class=\"fit\">No fit for this run.</p>\n"
+            }
+            if let unsampled = run.unsampledSummary(listed: 20) {
+                html += "<h4>Unsampled problems</h4>\n<p class=\"unsampled\">\(escape(unsampled))</p>\n"
             }
             if !run.notes.isEmpty {
                 html += "<h4>Notes</h4>\n<ul>\n" + run.notes.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n"

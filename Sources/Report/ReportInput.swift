@@ -41,7 +41,8 @@ public struct RunReport: Sendable, Equatable, Codable {
     public var dataset: String
     /// Settings worth showing (temperature, top-p, template, seed, ...), shown sorted by key.
     public var configuration: [String: String]
-    /// Problems in the run.
+    /// Problems the curves are over: every problem of the data set, unsampled ones counting
+    /// as unsolved, unless `unsampledCountAsUnsolved` is false (then only the sampled ones).
     public var problemCount: Int
     /// Samples drawn per problem (n); the largest k any curve can have.
     public var samplesPerProblem: Int
@@ -55,11 +56,17 @@ public struct RunReport: Sendable, Equatable, Codable {
     public var cost: Cost
     /// Free-text remarks shown with the run (e.g. "12 samples failed to parse").
     public var notes: [String]
+    /// Problems of the data set no sample could be drawn for, with why (shown with the run in
+    /// every output, so a score never silently leaves a problem out).
+    public var unsampledProblems: [UnsampledProblemNote]
+    /// Whether the curves count `unsampledProblems` as unsolved (true, the default) or exclude them.
+    public var unsampledCountAsUnsolved: Bool
 
     public init(
         id: String, label: String, model: String, dataset: String, configuration: [String: String] = [:],
         problemCount: Int, samplesPerProblem: Int, curves: [Curve], solveRates: [Double] = [],
-        fit: ScalingFit? = nil, cost: Cost = Cost(), notes: [String] = []
+        fit: ScalingFit? = nil, cost: Cost = Cost(), notes: [String] = [],
+        unsampledProblems: [UnsampledProblemNote] = [], unsampledCountAsUnsolved: Bool = true
     ) {
         self.id = id
         self.label = label
@@ -73,11 +80,69 @@ public struct RunReport: Sendable, Equatable, Codable {
         self.fit = fit
         self.cost = cost
         self.notes = notes
+        self.unsampledProblems = unsampledProblems
+        self.unsampledCountAsUnsolved = unsampledCountAsUnsolved
+    }
+
+    /// Reads reports written before unsampled problems were recorded (they had none listed).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        label = try c.decode(String.self, forKey: .label)
+        model = try c.decode(String.self, forKey: .model)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        configuration = try c.decode([String: String].self, forKey: .configuration)
+        problemCount = try c.decode(Int.self, forKey: .problemCount)
+        samplesPerProblem = try c.decode(Int.self, forKey: .samplesPerProblem)
+        curves = try c.decode([Curve].self, forKey: .curves)
+        solveRates = try c.decode([Double].self, forKey: .solveRates)
+        fit = try c.decodeIfPresent(ScalingFit.self, forKey: .fit)
+        cost = try c.decode(Cost.self, forKey: .cost)
+        notes = try c.decode([String].self, forKey: .notes)
+        unsampledProblems = try c.decodeIfPresent([UnsampledProblemNote].self, forKey: .unsampledProblems) ?? []
+        unsampledCountAsUnsolved = try c.decodeIfPresent(Bool.self, forKey: .unsampledCountAsUnsolved) ?? true
+    }
+
+    /// Problems of the data set: those the curves are over plus any they exclude.
+    public var datasetProblemCount: Int {
+        problemCount + (unsampledCountAsUnsolved ? 0 : unsampledProblems.count)
+    }
+
+    /// One sentence on the problems without samples, nil when every problem was sampled:
+    /// how many, whether a retry can help, how the scores treat them, and which (with the
+    /// reason, the first `listed` of them).
+    public func unsampledSummary(listed: Int = 5) -> String? {
+        guard !unsampledProblems.isEmpty else { return nil }
+        let count = unsampledProblems.count
+        let permanent = unsampledProblems.filter(\.permanent).count
+        var text = "\(count) of \(datasetProblemCount) problems have no sample"
+        if permanent > 0 { text += " (\(permanent) failed permanently: a retry cannot help)" }
+        text += unsampledCountAsUnsolved
+            ? "; every score counts them as unsolved"
+            : "; every score EXCLUDES them (it is over the \(problemCount) sampled problems only)"
+        text += ": " + unsampledProblems.prefix(listed).map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
+        if count > listed { text += "; and \(count - listed) more (report.json lists all)" }
+        return text + "."
     }
 
     /// The first curve of a kind, if any.
     public func curve(_ kind: CurveKind) -> Curve? {
         curves.first { $0.kind == kind }
+    }
+}
+
+/// A problem of a run's data set that has no sample, and why.
+public struct UnsampledProblemNote: Sendable, Equatable, Codable {
+    public var id: String
+    /// The last failure recorded for it, or why none was ("not sampled yet").
+    public var reason: String
+    /// Whether the failure is one no retry can fix (the prompt is longer than the context).
+    public var permanent: Bool
+
+    public init(id: String, reason: String, permanent: Bool) {
+        self.id = id
+        self.reason = reason
+        self.permanent = permanent
     }
 }
 

@@ -23,6 +23,7 @@ public enum TerminalTable {
             lines.append(cut("\(run.label)   (run \(run.id): \(run.problemCount) problems × \(run.samplesPerProblem) samples)", width))
             lines += curveLines(run, width: width)
             lines += costAndFitLines(run, width: width)
+            if let unsampled = run.unsampledSummary() { lines.append("  UNSAMPLED: \(unsampled)") }
             for note in run.notes { lines.append(cut("  note: \(note)", width)) }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -7,11 +7,21 @@ final class SQLiteConnection {
     let path: String
     private var handle: OpaquePointer?
 
-    init(path: String) throws(RunStoreError) {
+    /// - Parameter readOnly: open for reading only, as an immutable file (SQLite then needs no
+    ///   `-shm` or `-wal` file, so a store in a folder the user cannot write can be read; it
+    ///   must not be written meanwhile, which such a folder ensures for this user).
+    init(path: String, readOnly: Bool = false) throws(RunStoreError) {
         self.path = path
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc: Int32
+        if readOnly {
+            var allowed = CharacterSet.urlPathAllowed
+            allowed.remove(charactersIn: "?#%")
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+            rc = sqlite3_open_v2("file:\(escaped)?immutable=1", &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        } else {
+            rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        }
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(db)
@@ -27,20 +37,30 @@ final class SQLiteConnection {
 
     var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// The error for a failed `operation`: `.damaged` when SQLite says the file is corrupt.
+    func failure(_ operation: String, message: String? = nil) -> RunStoreError {
+        let code = sqlite3_errcode(handle) & 0xFF
+        let text = message ?? errorMessage
+        if code == SQLITE_CORRUPT || code == SQLITE_NOTADB || text.contains("malformed") {
+            return .damaged(path: path, detail: text)
+        }
+        return .sqlite(path: path, operation: operation, message: text)
+    }
+
     /// Runs one or more statements that return no rows.
     func execute(_ sql: String) throws(RunStoreError) {
         var error: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? errorMessage
             sqlite3_free(error)
-            throw .sqlite(path: path, operation: String(sql.prefix(60)), message: message)
+            throw failure(String(sql.prefix(60)), message: message)
         }
     }
 
     func prepare(_ sql: String) throws(RunStoreError) -> Statement {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw .sqlite(path: path, operation: String(sql.prefix(60)), message: errorMessage)
+            throw failure(String(sql.prefix(60)))
         }
         return Statement(statement: statement, connection: self, sql: sql)
     }
@@ -102,7 +122,7 @@ final class Statement {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         default:
-            throw .sqlite(path: connection.path, operation: String(sql.prefix(60)), message: connection.errorMessage)
+            throw connection.failure(String(sql.prefix(60)))
         }
     }
 

@@ -106,3 +106,17 @@ public protocol CompletionProvider: Sendable {
     /// comes back with `finishReason == .error`; the call throws only when nothing could run.
     func complete(_ request: CompletionRequest) async throws -> [Completion]
 }
+
+/// A failure that retrying the same request cannot fix: the prompt is longer than the
+/// model's context, the server refused the request as malformed. A run records such a
+/// failure as permanent and does not ask again; other errors (timeouts, overload) are
+/// retried when the run resumes.
+public protocol PermanentFailure: Error {
+    /// Whether this error would recur on every retry of the same request.
+    var isPermanent: Bool { get }
+}
+
+extension Error {
+    /// Whether this error is one a retry of the same request cannot fix (`PermanentFailure`).
+    public var isPermanentFailure: Bool { (self as? any PermanentFailure)?.isPermanent ?? false }
+}

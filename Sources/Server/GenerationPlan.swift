@@ -57,7 +57,7 @@ struct RequestPlanner: Sendable {
             stop: request.stop, seed: request.seed, presencePenalty: request.presencePenalty,
             frequencyPenalty: request.frequencyPenalty,
             logprobs: request.logprobs == true ? (request.topLogprobs ?? 0) : nil,
-            stream: request.stream, streamOptions: request.streamOptions, echo: nil)
+            stream: request.stream, streamOptions: request.streamOptions, echo: nil, topK: request.topK, minP: request.minP)
     }
 
     func plan(_ request: TextCompletionRequest) async throws(ServerError) -> GenerationPlan {
@@ -75,7 +75,7 @@ struct RequestPlanner: Sendable {
             maxTokensField: "max_tokens", defaultMaxTokens: 16, stop: request.stop, seed: request.seed,
             presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty,
             logprobs: request.logprobs, stream: request.stream, streamOptions: request.streamOptions,
-            echo: request.echo == true ? text : nil)
+            echo: request.echo == true ? text : nil, topK: request.topK, minP: request.minP)
     }
 
     // The checks both endpoints share.
@@ -83,7 +83,7 @@ struct RequestPlanner: Sendable {
                       temperature: Double?, topP: Double?, maxTokens: Int?, maxTokensField: String, defaultMaxTokens: Int,
                       stop: StopSequences?, seed: Int64?, presencePenalty: Double?, frequencyPenalty: Double?,
                       logprobs: Int?, stream: Bool?, streamOptions: StreamOptions?,
-                      echo: String?) async throws(ServerError) -> GenerationPlan {
+                      echo: String?, topK: Int?, minP: Double?) async throws(ServerError) -> GenerationPlan {
         let reference = ModelReference(parsing: requestedModel)
         guard model.matches(reference.model) else {
             throw .unknownModel(name: reference.model, served: [model.name] + model.aliases)
@@ -103,6 +103,12 @@ struct RequestPlanner: Sendable {
         }
         if let topP, !(topP.isFinite && topP > 0 && topP <= 1) {
             throw .invalidValue(field: "top_p", value: "\(topP)", expected: "a number greater than 0 and at most 1")
+        }
+        if let topK, topK < -1 {
+            throw .invalidValue(field: "top_k", value: "\(topK)", expected: "a positive integer, or -1 or 0 for no top-k cut")
+        }
+        if let minP, !(minP.isFinite && (0...1).contains(minP)) {
+            throw .invalidValue(field: "min_p", value: "\(minP)", expected: "a number from 0 to 1")
         }
         for (name, value) in [("presence_penalty", presencePenalty), ("frequency_penalty", frequencyPenalty)] {
             if let value, !(value.isFinite && (-2...2).contains(value)) {
@@ -132,11 +138,17 @@ struct RequestPlanner: Sendable {
             throw .invalidValue(field: field, value: "(no tokens)", expected: "text the model's tokenizer turns into at least one token")
         }
         guard promptTokens + maxTokens <= model.contextLength else {
-            throw .contextExceeded(promptTokens: promptTokens, maxTokens: maxTokens, contextLength: model.contextLength)
+            let field = if case .messages = prompt { "messages" } else { "prompt" }
+            throw .contextExceeded(field: field, promptTokens: promptTokens, maxTokens: maxTokens, contextLength: model.contextLength)
+        }
+        if let strategy {
+            try configuration.strategyLimits.check(strategy, defaultSamples: configuration.defaultStrategySamples, maxTokens: maxTokens,
+                                                   field: reference.strategy != nil ? "model" : "quorum.strategy")
         }
 
         let parameters = SamplingParameters(
-            temperature: temperature, topP: topP, frequencyPenalty: frequencyPenalty, presencePenalty: presencePenalty,
+            temperature: temperature, topK: topK.flatMap { $0 > 0 ? $0 : nil }, topP: topP, minP: minP.flatMap { $0 > 0 ? $0 : nil },
+            frequencyPenalty: frequencyPenalty, presencePenalty: presencePenalty,
             maxTokens: maxTokens, stop: stops, logprobs: logprobs)
         let first = seed.map { UInt64(bitPattern: $0) } ?? UInt64.random(in: 0 ... UInt64.max)
         return GenerationPlan(

@@ -81,11 +81,11 @@ struct GenerationService: Sendable {
     private func runStrategy(_ spec: StrategySpec, _ plan: GenerationPlan,
                              onUpdate: @escaping @Sendable (GenerationUpdate) -> Void) async throws(ServerError) -> GenerationOutcome {
         let strategy: any Strategy
-        do { strategy = try spec.makeStrategy(defaultSamples: min(8, configuration.maxN)) } catch {
+        do { strategy = try spec.makeStrategy(defaultSamples: configuration.defaultStrategySamples) } catch {
             throw .invalidStrategy(field: "model", detail: error.description)
         }
         let grouping = spec.options["group"].flatMap(AnswerGrouping.init(rawValue:)) ?? .math
-        var provider = model.provider
+        var provider: any CompletionProvider = BudgetedProvider(underlying: model.provider, limits: configuration.strategyLimits)
         if plan.stream, plan.strategyProgress {
             provider = MonitoredProvider(underlying: provider, monitor: StrategyMonitor(grouping: grouping) { onUpdate(.progress($0)) })
         }

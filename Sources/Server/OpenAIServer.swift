@@ -35,6 +35,7 @@ public struct OpenAIServer: Sendable {
         let port = configuration.port
         let application = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port), serverName: "quorum"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
         try await application.runService()
@@ -81,23 +82,42 @@ public struct OpenAIServer: Sendable {
         return jsonResponse(.ok, (try? OpenAIJSON.makeEncoder().encode(body)) ?? Data())
     }
 
+    /// Answers a completion request. Everything up to the response runs under Hummingbird's
+    /// `consumeWithCancellationOnInboundClose`: when the client closes its connection while a
+    /// whole (non-streamed) response is being generated, the work is cancelled, and with it
+    /// the generation in the engine, as a stream's is when a write fails. Watching the
+    /// connection ends its keep-alive, so these responses say `Connection: close`.
     private func complete(_ request: Request, endpoint: ResponseRenderer.Endpoint) async -> Response {
+        var response: Response
         do {
             try authorize(request)
-            let body = try await readBody(request)
-            let plan: GenerationPlan
-            switch endpoint {
-            case .chat: plan = try await planner.plan(try decode(ChatCompletionRequest.self, from: body))
-            case .text: plan = try await planner.plan(try decode(TextCompletionRequest.self, from: body))
+            response = try await request.body.consumeWithCancellationOnInboundClose { body in
+                do {
+                    return try await answer(body, endpoint: endpoint)
+                } catch {
+                    return errorResponse(error)
+                }
             }
-            let renderer = ResponseRenderer(endpoint: endpoint, plan: plan)
-            try await service.admit()
-            if plan.stream { return stream(plan, renderer) }
-            let outcome = try await service.runAdmitted(plan) { _ in }
-            return jsonResponse(.ok, renderer.response(outcome))
         } catch {
-            return errorResponse(error)
+            // The client left (or authorisation failed): nobody may be there to read this.
+            response = errorResponse(error)
         }
+        response.headers[.connection] = "close"
+        return response
+    }
+
+    private func answer(_ body: RequestBody, endpoint: ResponseRenderer.Endpoint) async throws -> Response {
+        let data = try await readBody(body)
+        let plan: GenerationPlan
+        switch endpoint {
+        case .chat: plan = try await planner.plan(try decode(ChatCompletionRequest.self, from: data))
+        case .text: plan = try await planner.plan(try decode(TextCompletionRequest.self, from: data))
+        }
+        let renderer = ResponseRenderer(endpoint: endpoint, plan: plan)
+        try await service.admit()
+        if plan.stream { return stream(plan, renderer) }
+        let outcome = try await service.runAdmitted(plan) { _ in }
+        return jsonResponse(.ok, renderer.response(outcome))
     }
 
     private enum StreamItem: Sendable {
@@ -192,18 +212,31 @@ public struct OpenAIServer: Sendable {
         return difference == 0
     }
 
-    private func readBody(_ request: Request) async throws(ServerError) -> Data {
+    /// The body, up to `maxBodyBytes`. A larger body is read to its end (up to 64 times the
+    /// limit) before the 413, so the client, still sending, gets the answer instead of a reset.
+    private func readBody(_ body: RequestBody) async throws(ServerError) -> Data {
+        let limit = configuration.maxBodyBytes
+        var data = Data()
+        var total = 0
         do {
-            let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-            return Data(buffer.readableBytesView)
+            for try await buffer in body {
+                total += buffer.readableBytes
+                if total <= limit {
+                    data.append(contentsOf: buffer.readableBytesView)
+                } else if total > limit * 64 {
+                    break
+                }
+            }
         } catch {
-            throw .bodyTooLarge(limit: configuration.maxBodyBytes)
+            throw .invalidJSON(field: nil, detail: "the body could not be read: \(error)")
         }
+        guard total <= limit else { throw .bodyTooLarge(limit: limit) }
+        return data
     }
 
     private func decode<T: Decodable>(_ type: T.Type, from body: Data) throws(ServerError) -> T {
         guard !body.isEmpty else { throw .invalidJSON(field: nil, detail: "the body is empty; send a JSON object.") }
-        do { return try OpenAIJSON.makeDecoder().decode(type, from: body) } catch { throw ServerError(decoding: error) }
+        do { return try OpenAIJSON.makeDecoder().decode(type, from: body) } catch { throw ServerError(decoding: error, body: body) }
     }
 
     private func jsonResponse(_ status: HTTPResponse.Status, _ data: Data, headers extra: HTTPFields = [:]) -> Response {

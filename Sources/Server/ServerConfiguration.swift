@@ -21,10 +21,16 @@ public struct ServerConfiguration: Sendable {
     public var maxTokensLimit: Int?
     /// `max_tokens` when a chat request gives none (legacy completions default to 16, as OpenAI's).
     public var defaultMaxTokens: Int
+    /// Bounds on strategy parameters and on the calls and tokens a strategy request may spend.
+    public var strategyLimits: StrategyLimits
+    /// Seconds a connection may stay idle, or sit on a request head it has not finished
+    /// sending, before the server closes it (a request being answered is not idle).
+    public var idleTimeoutSeconds: Double
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, maxN: Int = 16,
                 maxConcurrency: Int = 8, maxQueue: Int = 64, timeoutSeconds: Double = 300,
-                maxBodyBytes: Int = 1 << 20, maxTokensLimit: Int? = nil, defaultMaxTokens: Int = 256) {
+                maxBodyBytes: Int = 1 << 20, maxTokensLimit: Int? = nil, defaultMaxTokens: Int = 256,
+                strategyLimits: StrategyLimits = StrategyLimits(), idleTimeoutSeconds: Double = 30) {
         self.host = host
         self.port = port
         self.apiKey = apiKey
@@ -35,7 +41,12 @@ public struct ServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.maxTokensLimit = maxTokensLimit
         self.defaultMaxTokens = defaultMaxTokens
+        self.strategyLimits = strategyLimits
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
+
+    /// The sample count of a strategy request that gives none.
+    var defaultStrategySamples: Int { min(8, maxN) }
 }
 
 /// The model behind the server: any `CompletionProvider`, with what the server needs to

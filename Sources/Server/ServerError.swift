@@ -15,7 +15,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
     /// The strategy part of the model name or `quorum.strategy` did not parse.
     case invalidStrategy(field: String, detail: String)
     /// The prompt plus the tokens asked for do not fit in the model's context.
-    case contextExceeded(promptTokens: Int, maxTokens: Int, contextLength: Int)
+    case contextExceeded(field: String, promptTokens: Int, maxTokens: Int, contextLength: Int)
     /// The body is larger than the configured limit.
     case bodyTooLarge(limit: Int)
     /// No or a wrong API key.
@@ -40,7 +40,7 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
                 + "A strategy goes before the model name: STRATEGY[:PARAMS]@MODEL."
         case .invalidStrategy(let field, let detail):
             return "Invalid strategy in '\(field)': \(detail)"
-        case .contextExceeded(let prompt, let maxTokens, let context):
+        case .contextExceeded(_, let prompt, let maxTokens, let context):
             return "This model's context is \(context) tokens; the prompt has \(prompt) and max_tokens asks for \(maxTokens) more. "
                 + "Shorten the prompt or lower max_tokens."
         case .bodyTooLarge(let limit):
@@ -84,8 +84,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
             ErrorResponse(message: description, param: "model", code: "model_not_found")
         case .invalidStrategy(let field, _):
             ErrorResponse(message: description, param: field, code: "invalid_strategy")
-        case .contextExceeded:
-            ErrorResponse(message: description, param: "messages", code: "context_length_exceeded")
+        case .contextExceeded(let field, _, _, _):
+            ErrorResponse(message: description, param: field, code: "context_length_exceeded")
         case .bodyTooLarge:
             ErrorResponse(message: description, code: "request_too_large")
         case .unauthorized:
@@ -97,6 +97,29 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
         case .modelFailed:
             ErrorResponse(message: description, type: "server_error", code: "model_failed")
         }
+    }
+
+    /// The integer fields of the request bodies, for naming one whose number does not fit.
+    static let integerFields = ["n", "max_tokens", "max_completion_tokens", "seed", "top_logprobs", "logprobs"]
+
+    /// Describes a `DecodingError` by the JSON path it happened at. `body` tells valid JSON
+    /// whose number does not fit its field (which the decoder reports as invalid JSON) from
+    /// text that is not JSON.
+    init(decoding error: any Error, body: Data) {
+        self.init(decoding: error)
+        guard case .invalidJSON(nil, _) = self, case .dataCorrupted? = error as? DecodingError,
+              let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else { return }
+        if let fields = object as? [String: Any] {
+            for name in Self.integerFields {
+                guard !(fields[name] is Bool), let number = fields[name] as? NSNumber else { continue }
+                let value = number.doubleValue
+                if value != value.rounded() || abs(value) >= 9.2e18 {
+                    self = .invalidValue(field: name, value: "\(number)", expected: "an integer (this one does not fit a 64-bit integer)")
+                    return
+                }
+            }
+        }
+        self = .invalidJSON(field: nil, detail: "the body is valid JSON, but a value in it does not fit its field (a number out of range?).")
     }
 
     /// Describes a `DecodingError` by the JSON path it happened at.
@@ -118,8 +141,13 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible, Lo
             let prefix = path(context).map { "\($0)." } ?? ""
             self = .missingField(prefix + key.stringValue)
         case .dataCorrupted(let context):
+            if let field = path(context) {
+                // The JSON parsed; a value in it does not fit its field (a number out of range).
+                self = .invalidValue(field: field, value: "(does not fit)", expected: "a value in range: \(context.debugDescription)")
+                return
+            }
             let underlying = (context.underlyingError as NSError?)?.localizedDescription
-            self = .invalidJSON(field: path(context), detail: underlying.map { "not valid JSON (\($0))" } ?? context.debugDescription)
+            self = .invalidJSON(field: nil, detail: underlying.map { "not valid JSON (\($0))" } ?? context.debugDescription)
         @unknown default:
             self = .invalidJSON(field: nil, detail: "\(error)")
         }

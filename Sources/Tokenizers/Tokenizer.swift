@@ -52,6 +52,9 @@ public final class Tokenizer: Sendable {
     public let addsSpacePrefix: Bool
     /// `tokenizer.chat_template`, the model's own Jinja chat template, if it has one.
     public let chatTemplate: String?
+    /// The most text bytes one token can stand for (the longest token's bytes, at least 4 for an
+    /// unknown token's character): a text of B bytes has at least B / this many tokens.
+    public let longestTokenByteCount: Int
 
     private let tokens: [String]
     private let types: [TokenType]
@@ -167,6 +170,7 @@ public final class Tokenizer: Sendable {
                 }
             }
             self.pieces = pieces
+            longestTokenByteCount = max(4, pieces.lazy.map(\.count).max() ?? 0)
             var whole: [ArraySlice<UInt8>: Int32] = [:]
             if pre == .llama3 && ["llama3", "llama-v3", "llama-bpe"].contains(preName) {
                 for (id, piece) in pieces.enumerated() where types[id] == .normal && whole[piece[...]] == nil {
@@ -208,6 +212,7 @@ public final class Tokenizer: Sendable {
                 }
             }
             self.pieces = pieces
+            longestTokenByteCount = max(4, pieces.lazy.map(\.count).max() ?? 0)
             sentencePieces = SentencePieceMerger(pieces: mergeable, longestPiece: mergeable.keys.map(\.count).max() ?? 0,
                                                  scores: scores, unused: unused,
                                                  byteTokens: byteTokens, unknownToken: Int32(unknownID ?? 0))
@@ -231,6 +236,13 @@ public final class Tokenizer: Sendable {
     }
 
     // MARK: Encoding
+
+    /// The fewest tokens a text of `utf8Count` bytes can encode to:
+    /// each token stands for at most ``longestTokenByteCount`` bytes. Lets a caller refuse a
+    /// prompt that cannot fit a context without tokenising megabytes first.
+    public func minimumTokenCount(utf8Count: Int) -> Int {
+        (utf8Count + longestTokenByteCount - 1) / longestTokenByteCount
+    }
 
     /// The token ids of `text`.
     ///

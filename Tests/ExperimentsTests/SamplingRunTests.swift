@@ -26,7 +26,10 @@ final class SeededBackend: CompletionProvider, @unchecked Sendable {
     static func text(for seed: UInt64) -> String { "Final answer: \(seed % 3)" }
 }
 
-/// `SeededBackend`'s samples, slowly, counting how many requests are in flight at once.
+/// `SeededBackend`'s samples, counting how many requests are in flight at once. A request
+/// waits until a second one is in flight (once), so whether requests overlap depends on the
+/// run issuing them together, not on the machine's load; a run that never does fails after
+/// the 10 s fallback instead of hanging.
 final class InFlightBackend: CompletionProvider, @unchecked Sendable {
     let modelName = "seeded-test-backend"
     private let lock = NSLock()
@@ -38,7 +41,10 @@ final class InFlightBackend: CompletionProvider, @unchecked Sendable {
             current += 1
             maximum = max(maximum, current)
         }
-        try await Task.sleep(for: .milliseconds(20))
+        let giveUp = ContinuousClock.now + .seconds(10)
+        while lock.withLock({ maximum < 2 }), ContinuousClock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(2))
+        }
         lock.withLock { current -= 1 }
         return try await SeededBackend().complete(request)
     }

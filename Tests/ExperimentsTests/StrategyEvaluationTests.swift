@@ -255,6 +255,8 @@ struct StrategyEvaluationTests {
         #expect(try store.strategyEvaluations(runID: "r1").map(\.strategy) == ["self-consistency"])
         let check = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('PRAGMA user_version').fetchone()[0], c.execute('SELECT COUNT(*) FROM samples').fetchone()[0], sorted(r[0] for r in c.execute(\"SELECT name FROM sqlite_master WHERE type='table'\")))"
         #expect(try Shell.output(["python3", "-c", check, path]).trimmingCharacters(in: .whitespacesAndNewlines)
-                == "2 1 ['failed_requests', 'runs', 'samples', 'strategy_calls', 'strategy_evaluations', 'strategy_outcomes']")
+                == "3 1 ['failed_requests', 'run_problems', 'runs', 'sample_claims', 'samples', 'strategy_calls', 'strategy_evaluations', 'strategy_outcomes']")
+        // The old run's problems are known from its samples (schema 3).
+        #expect(try store.problemIDs(runID: "r1") == ["p0"])
     }
 }

@@ -41,6 +41,13 @@ final class FakeOpenAIServer: Sendable {
         var body: Data
         /// Wait this long before answering.
         var delay: Duration? = nil
+        /// Hold the whole reply until the server has received this many requests: a test of a
+        /// retry then depends on the order of events, not on timing. (Released after 30 s
+        /// regardless, so a client that never retries fails its test instead of hanging.)
+        var heldUntilRequests: Int? = nil
+        /// Send the head at once but hold the body until the server has received this many
+        /// requests (also released after 30 s): a response that starts and then stalls.
+        var bodyHeldUntilRequests: Int? = nil
 
         static func json(_ object: [String: any Sendable], status: Int = 200, headers: [(String, String)] = []) -> Reply {
             Reply(status: status, headers: headers, body: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
@@ -134,7 +141,9 @@ final class FakeOpenAIServer: Sendable {
                     let (handler, context) = loopBound.value
                     handler.write(reply, version: version, keepAlive: keepAlive, context: context)
                 }
-                if let delay = reply.delay {
+                if let count = reply.heldUntilRequests {
+                    Self.when(log, reaches: count, channel: context.channel, giveUpAt: .now() + .seconds(30), write)
+                } else if let delay = reply.delay {
                     let (seconds, attoseconds) = delay.components
                     context.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) { write() }
                 } else {
@@ -143,17 +152,42 @@ final class FakeOpenAIServer: Sendable {
             }
         }
 
+        /// Runs `action` on the channel's loop once `log` holds `count` requests (or at
+        /// `giveUpAt`); nothing if the client has closed the connection meanwhile.
+        private static func when(_ log: RequestLog, reaches count: Int, channel: any Channel, giveUpAt: NIODeadline,
+                                 _ action: @escaping @Sendable () -> Void) {
+            guard channel.isActive else { return }
+            if log.all.count >= count || NIODeadline.now() >= giveUpAt {
+                action()
+                return
+            }
+            channel.eventLoop.scheduleTask(in: .milliseconds(10)) { when(log, reaches: count, channel: channel, giveUpAt: giveUpAt, action) }
+        }
+
         private func write(_ reply: Reply, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
             var headers = HTTPHeaders(reply.headers)
             if !headers.contains(name: "Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
             headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)")
             if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
             let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))), promise: nil)
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { channel.close(promise: nil) }
+            let finish: @Sendable () -> Void
+            do {
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                finish = {
+                    let (handler, context) = loopBound.value
+                    context.write(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))), promise: nil)
+                    context.writeAndFlush(handler.wrapOutboundOut(.end(nil))).whenComplete { _ in
+                        if !keepAlive { channel.close(promise: nil) }
+                    }
+                }
+            }
+            if let count = reply.bodyHeldUntilRequests {
+                context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+                Self.when(log, reaches: count, channel: context.channel, giveUpAt: .now() + .seconds(30), finish)
+            } else {
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                finish()
             }
         }
     }

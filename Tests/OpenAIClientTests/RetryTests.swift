@@ -87,16 +87,58 @@ struct RetryTests {
         }
     }
 
+    /// The first reply is held until the retry has arrived, so only the client's timeout can
+    /// end the first attempt: the outcome depends on the order of events, not the machine's load.
     @Test func timeoutsAreRetried() async throws {
         try await ClientTestSupport.withServer({ request, number in
-            var reply = ClientTestSupport.echoSeed(request, choices: 1)
-            if number == 0 { reply.delay = .seconds(3) }
-            return reply
+            guard number == 0 else { return ClientTestSupport.echoSeed(request, choices: 1) }
+            var late = FakeResponses.chat(["the first attempt's reply, too late"])
+            late.heldUntilRequests = 2
+            return late
         }) { server in
             let provider = try ClientTestSupport.provider([server.baseURL], attempts: 3, timeout: 0.5)
             let completions = try await provider.complete(ClientTestSupport.chatRequest(seeds: [4]))
-            #expect(completions.map(\.text) == ["seed 4, choice 0"])
+            #expect(completions.map(\.text) == ["seed 4, choice 0"], "the answer is the retry's")
             #expect(server.requests.count == 2)
+            #expect(server.requests.map(\.seed) == [4, 4], "a retry repeats the same request")
+            try await provider.shutdown()
+        }
+    }
+
+    /// --request-timeout is a deadline for the whole request: a response whose head arrives
+    /// but whose body stalls is timed out and retried (the client library's own deadline
+    /// stops at the head). The stalled body is released only once the retry has arrived.
+    @Test func aStalledBodyIsTimedOutAndRetried() async throws {
+        try await ClientTestSupport.withServer({ request, number in
+            guard number == 0 else { return ClientTestSupport.echoSeed(request, choices: 1) }
+            var stalled = FakeResponses.chat(["the stalled body"])
+            stalled.bodyHeldUntilRequests = 2
+            return stalled
+        }) { server in
+            let provider = try ClientTestSupport.provider([server.baseURL], attempts: 3, timeout: 0.5)
+            let completions = try await provider.complete(ClientTestSupport.chatRequest(seeds: [6]))
+            #expect(completions.map(\.text) == ["seed 6, choice 0"], "the answer is the retry's")
+            #expect(server.requests.count == 2)
+            try await provider.shutdown()
+        }
+    }
+
+    /// A stream that starts and then stalls ends at the deadline with an error naming the
+    /// timeout, and is not sent again (its first events may have been shown).
+    @Test func aStalledStreamEndsAtTheDeadline() async throws {
+        try await ClientTestSupport.withServer({ _, _ in
+            var stalled = FakeOpenAIServer.Reply(status: 200, headers: [("Content-Type", "text/event-stream")],
+                                                 body: Data("data: [DONE]\n\n".utf8))
+            stalled.bodyHeldUntilRequests = 2
+            return stalled
+        }) { server in
+            let provider = try ClientTestSupport.provider([server.baseURL], attempts: 3, timeout: 0.5)
+            await #expect {
+                _ = try await provider.complete(ClientTestSupport.chatRequest(seeds: [2])) { _ in }
+            } throws: { error in
+                "\(error)".contains("did not end within the request timeout")
+            }
+            #expect(server.requests.count == 1)
             try await provider.shutdown()
         }
     }

@@ -1,0 +1,194 @@
+import Experiments
+import Foundation
+import Metrics
+import Report
+import RunStore
+import ScalingCore
+import TestSupport
+import Testing
+
+/// A failure the backend reports as one no retry can fix, as the engine does for a prompt
+/// longer than the model's context.
+struct PromptOverContext: PermanentFailure, CustomStringConvertible {
+    var isPermanent: Bool { true }
+    var description: String { "The prompt has 9031 tokens; the model's context holds 8192." }
+}
+
+/// `SeededBackend`'s samples, except that prompts containing `permanentPrompt` fail permanently.
+final class OverflowingBackend: CompletionProvider, @unchecked Sendable {
+    let modelName = "seeded-test-backend"
+    let permanentPrompt: String
+    let seeded = SeededBackend()
+    init(permanentPrompt: String) { self.permanentPrompt = permanentPrompt }
+
+    var requestedSeeds: [UInt64] { seeded.requestedSeeds }
+
+    func complete(_ request: CompletionRequest) async throws -> [Completion] {
+        let samples = try await seeded.complete(request)   // counts the request
+        if PromptText.of(request.prompt).contains(permanentPrompt) { throw PromptOverContext() }
+        // With log-probabilities, so the report has a best-of-N curve too.
+        return zip(samples, request.seeds).map { sample, seed in
+            var sample = sample
+            sample.logprobSum = -Double(seed % 7) - 1
+            return sample
+        }
+    }
+}
+
+/// Issue 20, finding 1: a problem no sample can be drawn for must not drop out of the score.
+struct UnsampledProblemTests {
+    @Test func aProblemThatCannotBeSampledCountsAsUnsolvedAndIsNotRetried() async throws {
+        let store = try SamplingRunTests.store()
+        let backend = OverflowingBackend(permanentPrompt: "Question 2:")
+        let plan = SamplingRunTests.plan(4)
+        let first = try await plan.run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(first.produced == 20 && first.failed == 4 && first.permanentlyFailed == 4)
+        #expect(first.unsampled == [UnsampledProblem(problemID: "p2", error: PromptOverContext().description, permanent: true)])
+        #expect(try store.failedRequests(runID: first.runID).allSatisfy { $0.permanent && $0.problemID == "p2" })
+
+        // Running the command again does not ask for the permanently failed samples.
+        let asked = backend.requestedSeeds.count
+        let again = try await plan.run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(backend.requestedSeeds.count == asked)
+        #expect(again.produced == 0 && again.failed == 0 && again.skippedPermanent == 4 && again.alreadyStored == 20)
+        #expect(again.unsampled.map(\.problemID) == ["p2"])
+
+        // `quorum runs` counts all six problems and one unsampled.
+        let summary = try #require(try store.runs().first)
+        #expect(summary.problemCount == 6 && summary.unsampledProblemCount == 1 && summary.sampleCount == 20)
+
+        // The report: six problems, p2 listed with its reason, counted as 0 of 4 correct.
+        let report = try RunAnalysis(bootstrapResamples: 50).report(runID: first.runID, store: store)
+        #expect(report.problemCount == 6 && report.datasetProblemCount == 6)
+        #expect(report.unsampledProblems == [UnsampledProblemNote(id: "p2", reason: PromptOverContext().description, permanent: true)])
+        #expect(report.solveRates.count == 6)
+        let correct = Dictionary(grouping: try store.samples(runID: first.runID), by: \.problemID).mapValues { $0.filter(\.verdict.isCorrect).count }
+        for k in 1...4 {
+            // Unbiased pass@k by hand, p2 contributing 0.
+            let expected = correct.values.reduce(0.0) { $0 + Self.passAtK(n: 4, c: $1, k: k) } / 6
+            let value = try #require(report.curve(.coverage)?.point(atK: k)?.value)
+            #expect(abs(value - expected) < 1e-12, "pass@\(k)")
+        }
+
+        // Excluding them instead: scores over the five sampled problems, and the report says so.
+        let excluded = try RunAnalysis(bootstrapResamples: 50, countUnsampledAsUnsolved: false).report(runID: first.runID, store: store)
+        #expect(excluded.problemCount == 5 && excluded.datasetProblemCount == 6 && !excluded.unsampledCountAsUnsolved)
+        #expect(excluded.unsampledSummary()?.contains("EXCLUDES") == true)
+        #expect(report.unsampledSummary()?.contains("1 of 6 problems have no sample (1 failed permanently") == true)
+        #expect(report.curve(.bestOfN) != nil)
+        for kind in [CurveKind.coverage, .majority, .bestOfN] {
+            let all = try #require(report.curve(kind)), sampled = try #require(excluded.curve(kind))
+            for point in sampled.points {
+                // An unsolved problem adds a zero to the mean over problems.
+                #expect(abs(try #require(all.point(atK: point.k)).value - point.value * 5 / 6) < 1e-12, "\(kind) at k=\(point.k)")
+            }
+        }
+
+        // Asked to, the run tries them again.
+        var retrying = plan
+        retrying.retryPermanentFailures = true
+        let retried = try await retrying.run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(retried.failed == 4 && backend.requestedSeeds.count == asked + 4)
+    }
+
+    @Test func retryableFailuresStayRetryable() async throws {
+        let store = try SamplingRunTests.store()
+        let backend = SeededBackend()
+        backend.failingPrompts = ["Question 3:"]
+        let first = try await SamplingRunTests.plan(2).run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(first.permanentlyFailed == 0 && first.unsampled.map(\.problemID) == ["p3"] && first.unsampled[0].permanent == false)
+        backend.failingPrompts = []
+        let resumed = try await SamplingRunTests.plan(2).run(store: store, provider: backend, verifier: LastDigitVerifier())
+        #expect(resumed.produced == 2 && resumed.unsampled.isEmpty)
+    }
+
+    @Test func aRunWhereNothingCouldBeSampledSaysWhy() async throws {
+        let store = try SamplingRunTests.store()
+        let plan = SamplingRun(configuration: SamplingRunTests.configuration(), problems: Array(SamplingRunTests.problems.prefix(2)),
+                               samplesPerProblem: 2, template: .gsm8kChat)
+        let outcome = try await plan.run(store: store, provider: OverflowingBackend(permanentPrompt: "Question"), verifier: LastDigitVerifier())
+        #expect(outcome.unsampled.count == 2)
+        #expect {
+            try RunAnalysis().report(runID: outcome.runID, store: store)
+        } throws: { error in
+            "\(error)".contains("none of its 2 problems could be sampled") && "\(error)".contains("8192")
+        }
+    }
+
+    static func passAtK(n: Int, c: Int, k: Int) -> Double {
+        if n - c < k { return 1 }
+        var failAll = 1.0
+        for i in 0..<k { failAll *= Double(n - c - i) / Double(n - i) }
+        return 1 - failAll
+    }
+}
+
+/// `quorum run`, `runs` and `report` on the real model with a problem longer than its context.
+@Suite(.serialized)
+struct UnsampledProblemCommandTests {
+    static func quorum(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestPaths.quorumBinary())
+        process.arguments = arguments
+        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-unsampled-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logPath.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        process.waitUntilExit()
+        try log.close()
+        return (process.terminationStatus, try String(contentsOf: logPath, encoding: .utf8))
+    }
+
+    @Test func aPromptOverTheContextIsReportedEverywhereAndFailsTheCommand() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-unsampled-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 10,000 words: over SmolLM2's 8,192-token context, though small enough to tokenise.
+        let long = "Add these numbers: " + (0..<10_000).map { _ in "one" }.joined(separator: " ") + ". What is the total?"
+        // 6 MB: refused before tokenising.
+        let huge = String(repeating: "lorem ipsum ", count: 500_000)
+        let dataset = folder.appendingPathComponent("overflow.jsonl")
+        let records: [[String: Any]] = [
+            ["id": "long", "prompt": long, "answer": 10_000], ["id": "huge", "prompt": huge, "answer": 0],
+            ["id": "small", "prompt": "What is 2+2?", "answer": 4],
+        ]
+        try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n")
+            .write(to: dataset, atomically: true, encoding: .utf8)
+        let store = folder.appendingPathComponent("runs.sqlite").path
+        let common = ["--dataset", dataset.path, "-n", "2", "--max-tokens", "8", "--store", store, "--quiet", "--verifier", "math"]
+
+        let first = try Self.quorum(["run"] + common)
+        #expect(first.status != 0, "\(first.output)")
+        #expect(first.output.contains("2 of 3 problems have no sample"), "\(first.output)")
+        #expect(first.output.contains("long (permanent): The prompt has") && first.output.contains("8192"), "\(first.output)")
+        #expect(first.output.contains("huge (permanent):") && first.output.contains("refused before tokenising"), "\(first.output)")
+        #expect(first.output.contains("4 failed permanently"), "\(first.output)")
+        #expect(first.output.contains("--allow-unsampled"), "\(first.output)")
+        #expect(first.output.contains("UNSAMPLED: 2 of 3 problems have no sample"), "\(first.output)")
+
+        // Tolerated on request; the permanent failures are not asked for again.
+        let again = try Self.quorum(["run"] + common + ["--allow-unsampled"])
+        #expect(again.status == 0, "\(again.output)")
+        #expect(again.output.contains("stored 0 new samples") && again.output.contains("4 skipped"), "\(again.output)")
+
+        let runs = try Self.quorum(["runs", "--store", store])
+        #expect(runs.status == 0)
+        let row = try #require(runs.output.split(separator: "\n").first { $0.contains("overflow.jsonl") })
+        let header = try #require(runs.output.split(separator: "\n").first { $0.contains("UNSAMPLED") })
+        #expect(header.contains("PROBLEMS") && row.split(separator: " ").contains("3") && row.split(separator: " ").contains("2"), "\(runs.output)")
+        #expect(runs.output.contains("huge (permanent): The prompt has") && runs.output.contains("long (permanent): The prompt has"), "\(runs.output)")
+
+        let reportFolder = folder.appendingPathComponent("report")
+        let report = try Self.quorum(["report", "--store", store, "-o", reportFolder.path, "--bootstrap", "20"])
+        #expect(report.status == 0, "\(report.output)")
+        let json = try ReportTables.decode(try Data(contentsOf: reportFolder.appendingPathComponent("report.json")))
+        let run = try #require(json.runs.first)
+        #expect(run.problemCount == 3)
+        #expect(Set(run.unsampledProblems.map(\.id)) == ["long", "huge"] && run.unsampledProblems.allSatisfy(\.permanent))
+        #expect(run.solveRates.count == 3)
+        let html = try String(contentsOf: reportFolder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Unsampled problems") && html.contains("2 of 3 problems have no sample"))
+    }
+}
