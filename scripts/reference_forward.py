@@ -237,7 +237,7 @@ class LazyModel:
 # Qwen2.5 chat prompt as vocabulary pieces (each one token: the script fails if not), so the
 # golden needs no tokenizer; Quorum's tokenizer makes the same ids (QwenGoldenTests checks).
 QWEN_PIECES = ["<|im_start|>", "system", "Ċ", "You", "Ġare", "Ġa", "Ġhelpful", "Ġassistant", ".", "<|im_end|>", "Ċ",
-               "<|im_start|>", "user", "Ċ", "Write", "Ġa", "ĠPython", "Ġfunction", "Ġthat", "Ġreverses", "Ġa",
+               "<|im_start|>", "user", "Ċ", "Write", "Ġa", "ĠPython", "Ġfunction", "Ġto", "Ġreverse", "Ġa",
                "Ġstring", ".", "<|im_end|>", "Ċ", "<|im_start|>", "assistant", "Ċ"]
 
 
@@ -250,7 +250,7 @@ def qwen_goldens(path, greedy_count=3):
     ids = [vocab[p] for p in QWEN_PIECES]
     text = "".join(QWEN_PIECES).replace("Ġ", " ").replace("Ċ", "\n")
     tokens, last, greedy = list(ids), None, []
-    for step in range(greedy_count + 1):
+    for step in range(greedy_count):
         logits = model.logits(tokens)
         if last is None:
             last = logits
