@@ -36,7 +36,7 @@ public struct LlamaWeights: Sendable {
     /// output.weight [vocab × width], or the token embedding when the file has none (tied).
     public let output: WeightMatrix
 
-    /// How the matrices multiply; with `.int8Activations` the q4_0 / q4_1 / q8_0
+    /// How the matrices multiply; with `.int8Activations` the q4_0 / q4_1 / q8_0 / q4_K / q6_K
     /// matrices are repacked for the int8 kernel (heap copies of the same size).
     public let precision: MatrixPrecision
 
