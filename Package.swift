@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "Tokenizers", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "GGUF", "Kernels", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),

@@ -19,6 +19,10 @@ Outputs (committed, under Tests/Fixtures/forward/):
                          (qwen2), linear rope scaling + untied F16 output head (mistral),
                          and Q4_1 / Q8_0 matrices (llama); written with gguf-py's writer.
   tiny_goldens.json      their last-position logits and 8 greedy tokens per prompt.
+  qwen_goldens.json      (--only qwen, ~5 minutes) one chat prompt on Qwen2.5-Coder-1.5B-Instruct
+                         Q4_K_M: last-position logits and 3 greedy tokens, from `LazyModel`,
+                         which dequantises one layer at a time and runs the prompt as one
+                         matrix (the whole model in float64 would need 12 GB).
   smollm2_int8_goldens.json
                          the same 5 prompts with every matrix input (the activations) quantised
                          per 32-value block to int8 as the engine's int8 path does (ggml q8_1:
@@ -143,6 +147,124 @@ class Model:
             logits = self.step(t, pos, cache)
             pos += 1
         return last, greedy
+
+
+class LazyModel:
+    """The same qwen2 / llama graph as `Model`, for models too large to hold dequantised:
+    weights are dequantised (float64) when a layer runs, and each call runs a whole token
+    sequence at once with a causal mask, so a forward pass reads the file once."""
+
+    def __init__(self, path):
+        self.r = gguf.GGUFReader(path)
+        self.tensors = {t.name: t for t in self.r.tensors}
+        f = lambda k: self.r.fields[k].contents() if k in self.r.fields else None
+        a = f("general.architecture")
+        self.layers = int(f(f"{a}.block_count"))
+        self.width = int(f(f"{a}.embedding_length"))
+        self.heads = int(f(f"{a}.attention.head_count"))
+        self.kv_heads = int(f(f"{a}.attention.head_count_kv") or self.heads)
+        self.head_dim = self.width // self.heads
+        self.eps = float(f(f"{a}.attention.layer_norm_rms_epsilon"))
+        self.base = float(f(f"{a}.rope.freq_base") or 10000.0)
+        self.neox = a == "qwen2"
+        self.out_name = "output.weight" if "output.weight" in self.tensors else "token_embd.weight"
+
+    def w(self, name):
+        t = self.tensors[name]
+        x = dequantize(t.data, t.tensor_type).astype(np.float64)
+        return x.reshape(int(t.shape[-1]), -1) if len(t.shape) > 1 else x.reshape(-1)
+
+    def has(self, name):
+        return name in self.tensors
+
+    def rope(self, x, positions):
+        # x: [T, heads, d]
+        d = self.head_dim
+        theta = positions[:, None] * self.base ** (-2.0 * np.arange(d // 2) / d)   # [T, d/2]
+        c, s = np.cos(theta)[:, None, :], np.sin(theta)[:, None, :]
+        y = x.copy()
+        if self.neox:
+            a, b = x[..., : d // 2], x[..., d // 2 :]
+            y[..., : d // 2] = a * c - b * s
+            y[..., d // 2 :] = a * s + b * c
+        else:
+            a, b = x[..., 0::2], x[..., 1::2]
+            y[..., 0::2] = a * c - b * s
+            y[..., 1::2] = a * s + b * c
+        return y
+
+    def norm(self, x, w):
+        return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + self.eps) * w
+
+    def logits(self, tokens):
+        """Last-position logits of `tokens`."""
+        T, hd, g = len(tokens), self.head_dim, self.heads // self.kv_heads
+        x = self.w("token_embd.weight")[tokens]            # [T, width]
+        positions = np.arange(T, dtype=np.float64)
+        mask = np.triu(np.full((T, T), -np.inf), 1)
+        for l in range(self.layers):
+            p = f"blk.{l}."
+            bias = lambda n: self.w(p + n) if self.has(p + n) else 0
+            h = self.norm(x, self.w(p + "attn_norm.weight"))
+            q = (h @ self.w(p + "attn_q.weight").T + bias("attn_q.bias")).reshape(T, self.heads, hd)
+            k = (h @ self.w(p + "attn_k.weight").T + bias("attn_k.bias")).reshape(T, self.kv_heads, hd)
+            v = (h @ self.w(p + "attn_v.weight").T + bias("attn_v.bias")).reshape(T, self.kv_heads, hd)
+            q, k = self.rope(q, positions), self.rope(k, positions)
+            att = np.empty((T, self.heads * hd))
+            for head in range(self.heads):
+                kvh = head // g
+                s = q[:, head, :] @ k[:, kvh, :].T / np.sqrt(hd) + mask
+                s = np.exp(s - s.max(axis=1, keepdims=True))
+                s /= s.sum(axis=1, keepdims=True)
+                att[:, head * hd : (head + 1) * hd] = s @ v[:, kvh, :]
+            x = x + att @ self.w(p + "attn_output.weight").T
+            h = self.norm(x, self.w(p + "ffn_norm.weight"))
+            gate = h @ self.w(p + "ffn_gate.weight").T
+            up = h @ self.w(p + "ffn_up.weight").T
+            x = x + (gate / (1 + np.exp(-gate)) * up) @ self.w(p + "ffn_down.weight").T
+        last = self.norm(x[-1], self.w("output_norm.weight"))
+        # The output head in slices of rows: dequantised whole it would be 1.9 GB of float64.
+        t = self.tensors[self.out_name]
+        rows = int(t.shape[-1])
+        data = t.data.reshape(rows, -1)
+        out = np.empty(rows)
+        for start in range(0, rows, 8192):
+            block = dequantize(data[start : start + 8192], t.tensor_type).astype(np.float64).reshape(-1, self.width)
+            out[start : start + 8192] = block @ last
+        return out
+
+
+# Qwen2.5 chat prompt as vocabulary pieces (each one token: the script fails if not), so the
+# golden needs no tokenizer; Quorum's tokenizer makes the same ids (QwenGoldenTests checks).
+QWEN_PIECES = ["<|im_start|>", "system", "Ċ", "You", "Ġare", "Ġa", "Ġhelpful", "Ġassistant", ".", "<|im_end|>", "Ċ",
+               "<|im_start|>", "user", "Ċ", "Write", "Ġa", "ĠPython", "Ġfunction", "Ġto", "Ġreverse", "Ġa",
+               "Ġstring", ".", "<|im_end|>", "Ċ", "<|im_start|>", "assistant", "Ċ"]
+
+
+def qwen_goldens(path, greedy_count=3):
+    model = LazyModel(path)
+    vocab = {t: i for i, t in enumerate(model.r.fields["tokenizer.ggml.tokens"].contents())}
+    missing = [p for p in QWEN_PIECES if p not in vocab]
+    if missing:
+        sys.exit(f"pieces not in the vocabulary: {missing}")
+    ids = [vocab[p] for p in QWEN_PIECES]
+    text = "".join(QWEN_PIECES).replace("Ġ", " ").replace("Ċ", "\n")
+    tokens, last, greedy = list(ids), None, []
+    for step in range(greedy_count):
+        logits = model.logits(tokens)
+        if last is None:
+            last = logits
+        if step < greedy_count:
+            greedy.append(int(np.argmax(logits)))
+            tokens.append(greedy[-1])
+        print("step", step, "greedy", greedy, flush=True)
+    out = {"generator": "scripts/reference_forward.py --only qwen (gguf 0.19.0, numpy float64)",
+           "model": os.path.basename(path), "modelSHA256": sha256(path),
+           "logitEncoding": "float32 little-endian, base64",
+           "cases": [{"name": "chat_reverse_string", "text": text, "promptTokens": ids, "logits": b64(last),
+                      "greedyTokens": greedy}]}
+    with open(os.path.join(OUT, "qwen_goldens.json"), "w") as f:
+        json.dump(out, f, indent=1)
 
 
 def sha256(path):
@@ -297,3 +419,6 @@ if __name__ == "__main__":
         smollm_goldens(model_path)
     if only in (None, "smollm-int8"):
         smollm_goldens(model_path, int8_activations=True)
+    if only == "qwen":
+        qwen_goldens(args[0] if args else os.path.expanduser(
+            "~/.cache/quorum/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"))

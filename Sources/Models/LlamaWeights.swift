@@ -36,7 +36,7 @@ public struct LlamaWeights: Sendable {
     /// output.weight [vocab × width], or the token embedding when the file has none (tied).
     public let output: WeightMatrix
 
-    /// How the matrices multiply; with `.int8Activations` the q4_0 / q4_1 / q8_0
+    /// How the matrices multiply; with `.int8Activations` the q4_0 / q4_1 / q8_0 / q4_K / q6_K
     /// matrices are repacked for the int8 kernel (heap copies of the same size).
     public let precision: MatrixPrecision
 
@@ -73,7 +73,11 @@ public struct LlamaWeights: Sendable {
             file.hasTensor(name) ? try vector(name, count: count) : nil
         }
 
-        tokenEmbedding = try matrix("token_embd.weight", rows: c.vocabularySize, columns: c.embeddingWidth)
+        // With an untied output head the embedding is only looked up, so it needs no packed copy
+        // (Qwen2.5-Coder-1.5B's would be 135 MB of heap).
+        tokenEmbedding = file.hasTensor("output.weight")
+            ? try mappedMatrix("token_embd.weight", rows: c.vocabularySize, columns: c.embeddingWidth)
+            : try matrix("token_embd.weight", rows: c.vocabularySize, columns: c.embeddingWidth)
         var layers: [LlamaLayerWeights] = []
         for i in 0..<c.layerCount {
             let p = "blk.\(i)."

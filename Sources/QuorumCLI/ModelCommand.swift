@@ -56,18 +56,26 @@ struct ModelCommand: ParsableCommand {
                 print("No models in \(cache.modelsDirectory.path). Run `quorum model pull \(ModelCatalog.defaultModel.name)`.")
                 return
             }
-            var rows = [["NAME", "SIZE", "ARCH", "QUANT", "PARAMS", "CONTEXT"]]
+            var rows = [["NAME", "SIZE", "ARCH", "QUANT", "PARAMS", "CONTEXT", "LICENCE", "SOURCE"]]
             for model in models {
                 let name = model.catalogName ?? model.url.lastPathComponent
+                let license = model.provenance?.license ?? "-"
+                let source = model.provenance.map { sourceText($0.parts) } ?? "-"
                 switch model.summary {
                 case .success(let s):
                     rows.append([name, formatBytes(s.fileSize), s.architecture, s.quantization,
-                                 formatCount(s.parameterCount), s.contextLength.map(String.init) ?? "-"])
+                                 formatCount(s.parameterCount), s.contextLength.map(String.init) ?? "-", license, source])
                 case .failure(let error):
-                    rows.append([name, "-", "unreadable: \(error.description)", "", "", ""])
+                    rows.append([name, "-", "unreadable: \(error.description)", "", "", "", license, source])
                 }
             }
             print(formatTable(rows))
+        }
+
+        /// `pypi:pkg==1.0`, or `pypi:first..last (N wheels)` for a file in slices.
+        func sourceText(_ parts: [WheelPart]) -> String {
+            guard let first = parts.first, let last = parts.last else { return "-" }
+            return parts.count == 1 ? "pypi:\(first.requirement)" : "pypi:\(first.requirement)..\(last.package) (\(parts.count) wheels)"
         }
     }
 }

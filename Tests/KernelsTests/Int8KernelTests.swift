@@ -64,15 +64,39 @@ struct Int8KernelTests {
                 #expect(fast.quants == reference.quants, "\(isa) row \(b)")
                 #expect(fast.scales == reference.scales && fast.sums == reference.sums && fast.quantSums == reference.quantSums,
                         "\(isa) row \(b)")
+                #expect(fast.halfSums == reference.halfSums, "\(isa) row \(b)")
             }
         }
     }
 
-    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0])
+    /// Random blocks of `type` with sane scales: `MatrixKernelTests.randomBlocks`, plus
+    /// for the k-quants f16 d (and dmin) in a model's range instead of random bits.
+    static func blocks(_ type: GGMLType, weights: Int, seed: UInt64) -> [UInt8] {
+        var bytes = MatrixKernelTests.randomBlocks(type, weights: weights, seed: seed)
+        func setHalf(_ offset: Int, _ value: Float) {
+            let bits = Float16(value).bitPattern
+            bytes[offset] = UInt8(bits & 0xFF)
+            bytes[offset + 1] = UInt8(bits >> 8)
+        }
+        for b in 0..<weights / 256 {
+            let x = Float((b * 37 + Int(seed)) % 97 + 1)
+            switch type {
+            case .q4_K:
+                setHalf(b * 144, x / 20_000)
+                setHalf(b * 144 + 2, x / 50_000)
+            case .q6_K:
+                setHalf(b * 210 + 208, -x / 30_000)
+            default: break
+            }
+        }
+        return bytes
+    }
+
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .q4_K, .q6_K])
     func productEqualsTheSwiftReferenceBitForBitOnEveryPath(_ type: GGMLType) throws {
-        // 70 rows: four full packed groups and a padded one.
-        let rows = 70, columns = 128, batch = 7
-        let data = MatrixKernelTests.randomBlocks(type, weights: rows * columns, seed: 11)
+        // 70 rows: four full packed groups and a padded one; k-quants need 256-column super-blocks.
+        let rows = 70, columns = type.blockSize == 256 ? 512 : 128, batch = 11
+        let data = Self.blocks(type, weights: rows * columns, seed: 11)
         let input = Self.activations(batch: batch, columns: columns)
         let bias = (0..<rows).map { Float($0) / 10 - 3 }
         try data.withUnsafeBytes { raw in
@@ -89,7 +113,7 @@ struct Int8KernelTests {
                     }
                 }
                 // The same rows alone (batch 1) give the same bits: results do not depend on the batch.
-                for b in [0, 3, 6] {
+                for b in [0, 3, 6, 10] {
                     let alone = Self.int8Product(matrix, input: Array(input[b * columns ..< (b + 1) * columns]), batch: 1,
                                                  bias: bias, isa: isa)
                     #expect(alone == Array(output[b * rows ..< (b + 1) * rows]), "\(type) \(isa) row \(b) alone")
@@ -126,6 +150,38 @@ struct Int8KernelTests {
                     integer += (Double(weights[c]) - Double(minimums[k])) / Double(scales[k]) * Double(a.quants[c])
                 }
                 #expect(abs(Double(sums[k]) - integer) < 1e-3, "block \(k)")
+            }
+        }
+    }
+
+    @Test(arguments: [GGMLType.q4_K, .q6_K])
+    func kQuantReferenceEqualsTheFloat64ProductOfTheDequantisedOperands(_ type: GGMLType) throws {
+        let rows = 20, columns = 512
+        let data = Self.blocks(type, weights: rows * columns, seed: 5)
+        // TensorCore's dequantiser (a port of ggml's dequantize_row_*) is the independent decoding.
+        let weights = try data.withUnsafeBytes { try dequantize(type, from: $0, count: rows * columns) }
+        let input = Self.activations(batch: 2, columns: columns)
+        let a = Int8Reference.quantize(Array(input[columns...]))
+        try data.withUnsafeBytes { raw in
+            let matrix = try WeightMatrix(name: "m", type: type, rows: rows, columns: columns, data: raw)
+            for r in 0..<rows {
+                var expected = 0.0, magnitude = 0.0
+                for c in 0..<columns {
+                    let term = Double(weights[r * columns + c]) * Double(a.quants[c]) * Double(a.scales[c / 32])
+                    expected += term
+                    magnitude += abs(term)
+                }
+                let actual = Double(Int8Reference.dot(matrix, row: r, activation: a))
+                #expect(abs(actual - expected) <= 1e-5 * magnitude + 1e-9, "\(type) row \(r): \(actual) vs \(expected)")
+            }
+            // The reference's integer decoding, scaled back, is the dequantised weight exactly.
+            let row = Int8Reference.kQuantRow(matrix, row: 3)
+            for c in 0..<columns {
+                let s = c / 256
+                let value: Float = type == .q4_K
+                    ? row.d[s] * Float(row.subScales[c / 32]) * Float(row.values[c]) - row.dmin[s] * Float(row.subMinimums[c / 32])
+                    : row.d[s] * Float(row.subScales[c / 16]) * Float(row.values[c])
+                #expect(abs(value - weights[3 * columns + c]) <= weights[3 * columns + c].ulp, "\(type) column \(c)")
             }
         }
     }

@@ -8,6 +8,8 @@ import TestSupport
 /// `scripts/reference_forward.py` (numpy float64 forward over gguf-py's dequantisers).
 struct GoldenCase: Decodable, CustomTestStringConvertible {
     let name: String
+    /// The prompt's text, when the fixture records it.
+    let text: String?
     let model: String?
     let modelSHA256: String?
     let promptTokens: [Int]

@@ -25,7 +25,7 @@ struct LlamaGoldenTests {
 
     /// A golden case run on `model`: last-position logits against the reference's, and
     /// the greedy continuation with how many leading tokens match.
-    static func run(_ golden: GoldenCase, on model: LlamaModel) throws
+    static func run(_ golden: GoldenCase, on model: LlamaModel, pool: WorkerPool = LlamaGoldenTests.pool) throws
         -> (logits: [Float], difference: Float, range: Float, greedy: [Int], matching: Int) {
         let runner = try SingleSequenceRunner(model: model, pool: pool)
         let logits = try runner.feed(golden.promptTokens)

@@ -14,11 +14,15 @@
 extern "C" {
 #endif
 
-/// Weight formats the int8 kernels take: ggml's `block_q4_0`, `block_q4_1`, `block_q8_0`.
+/// Weight formats the int8 kernels take: ggml's `block_q4_0`, `block_q4_1`, `block_q8_0`,
+/// and the k-quant super-blocks `block_q4_K`, `block_q6_K` (256 columns each, packed per
+/// (group, super-block): see KQuantKernels.c).
 enum {
     QUORUM_PACKED_Q4_0 = 0,
     QUORUM_PACKED_Q4_1 = 1,
     QUORUM_PACKED_Q8_0 = 2,
+    QUORUM_PACKED_Q4_K = 3,
+    QUORUM_PACKED_Q6_K = 4,
 };
 
 /// Instruction sets of the int8 matrix kernel, in order of preference.
@@ -32,7 +36,8 @@ enum {
 #define QUORUM_PACK_ROWS 16
 
 /// Bytes of one packed (group of 16 rows, block of 32 columns): the quants, then 16
-/// f16 scales, then (q4_1) 16 f16 minimums.
+/// f16 scales, then (q4_1) 16 f16 minimums. For the k-quants: the bytes of one
+/// (group, super-block of 256 columns).
 size_t quorum_packed_block_bytes(int32_t kind);
 
 /// Bytes of a whole packed `[rows × columns]` matrix (rows padded to a multiple of 16).
@@ -47,9 +52,10 @@ void quorum_pack_groups(int32_t kind, const void *source, size_t source_row_byte
 /// Quantises `rows` activation rows (`columns` floats each, `input_stride` apart) per
 /// 32-value block to int8 as ggml's `quantize_row_q8_1` does: `d = max|x| / 127`,
 /// `q = round_to_nearest_even(x / d)`. Writes `quants[rows × columns]`, and per
-/// (row, block) `scales` (d), `sums` (d × Σq) and `quant_sums` (Σq).
+/// (row, block) `scales` (d), `sums` (d × Σq), `quant_sums` (Σq) and `half_sums` (Σq
+/// over the block's first 16 values, for q6_K's 16-value sub-blocks).
 void quorum_quantize_rows(const float *input, int64_t input_stride, int64_t rows, int64_t columns,
-                          int8_t *quants, float *scales, float *sums, int32_t *quant_sums);
+                          int8_t *quants, float *scales, float *sums, int32_t *quant_sums, int32_t *half_sums);
 
 /// `output[b × output_stride + r] = Σ_c W[r, c] · A[b, c] (+ bias[r])` for the rows
 /// of groups `[group_begin, group_end)` and every activation row b < batch, from a
@@ -58,7 +64,7 @@ void quorum_quantize_rows(const float *input, int64_t input_stride, int64_t rows
 void quorum_int8_multiply(int32_t kind, const void *packed, int64_t rows, int64_t columns,
                           int64_t group_begin, int64_t group_end,
                           const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
-                          int64_t batch, float *output, int64_t output_stride, const float *bias);
+                          const int32_t *half_sums, int64_t batch, float *output, int64_t output_stride, const float *bias);
 
 /// The instruction set the kernels use: the best this CPU supports.
 int32_t quorum_int8_instruction_set(void);
@@ -69,11 +75,22 @@ int32_t quorum_int8_best_instruction_set(void);
 /// `quorum_quantize_rows` and `quorum_int8_multiply` on a given instruction set
 /// (clamped to what the CPU supports), for tests that compare the paths.
 void quorum_quantize_rows_isa(int32_t isa, const float *input, int64_t input_stride, int64_t rows, int64_t columns,
-                              int8_t *quants, float *scales, float *sums, int32_t *quant_sums);
+                              int8_t *quants, float *scales, float *sums, int32_t *quant_sums, int32_t *half_sums);
 void quorum_int8_multiply_isa(int32_t isa, int32_t kind, const void *packed, int64_t rows, int64_t columns,
                               int64_t group_begin, int64_t group_end,
                               const int8_t *quants, const float *scales, const float *sums, const int32_t *quant_sums,
-                              int64_t batch, float *output, int64_t output_stride, const float *bias);
+                              const int32_t *half_sums, int64_t batch, float *output, int64_t output_stride,
+                              const float *bias);
+
+/// The k-quant kernels (KQuantKernels.c), called by the `quorum_*` functions above for
+/// QUORUM_PACKED_Q4_K and QUORUM_PACKED_Q6_K.
+size_t quorum_kquant_superblock_bytes(int32_t kind);
+void quorum_kquant_pack_groups(int32_t kind, const void *source, size_t source_row_bytes, int64_t rows,
+                               int64_t columns, int64_t group_begin, int64_t group_end, void *destination);
+void quorum_kquant_multiply(int32_t isa, int32_t kind, const void *packed, int64_t rows, int64_t columns,
+                            int64_t group_begin, int64_t group_end, const int8_t *quants, const float *scales,
+                            const float *sums, const int32_t *quant_sums, const int32_t *half_sums, int64_t batch,
+                            float *output, int64_t output_stride, const float *bias);
 
 /// Causal attention of one sequence position for the `group` query heads that share
 /// one KV head (grouped-query attention), over `count` cached positions held in KV
