@@ -50,10 +50,7 @@ struct TrainBenchCommand: ParsableCommand {
         }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1.") }
         guard ["jax", "none"].contains(reference) else { throw ValidationError("--reference must be jax or none.") }
-        if let threads {
-            let limit = 4 * ProcessInfo.processInfo.activeProcessorCount
-            guard (1...limit).contains(threads) else { throw ValidationError("--threads must be between 1 and \(limit), not \(threads).") }
-        }
+        do { try ThreadCount.validate(threads) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {

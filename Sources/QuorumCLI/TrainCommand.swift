@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Engine
 import Experiments
 import Foundation
 import GGUF
@@ -109,12 +110,7 @@ struct SFTTrainCommand: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1.") }
         if let epochs, !(epochs > 0) { throw ValidationError("--epochs must be positive.") }
         if steps != nil && epochs != nil { throw ValidationError("Give --steps or --epochs, not both.") }
-        if let threads {
-            let limit = 4 * ProcessInfo.processInfo.activeProcessorCount
-            guard (1...limit).contains(threads) else {
-                throw ValidationError("--threads must be between 1 and \(limit) (4 × the \(limit / 4) processors), not \(threads).")
-            }
-        }
+        do { try ThreadCount.validate(threads) } catch { throw ValidationError(error.description) }
         guard clipNorm >= 0 else { throw ValidationError("--clip-norm must be ≥ 0.") }
         guard output.hasSuffix(".gguf") else { throw ValidationError("--output must name a .gguf file, not '\(output)'.") }
     }
