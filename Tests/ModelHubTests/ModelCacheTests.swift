@@ -306,7 +306,7 @@ struct ModelCacheTests {
     }
 
     /// Opt-in (`QUORUM_QWEN=1`): the 1.1 GB model, once pulled, has the catalog's checksum.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["QUORUM_QWEN"] == "1"))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["QUORUM_QWEN"] == "1", "set QUORUM_QWEN=1 to run (pulls the 1.1 GB model: quorum model pull qwen2.5-coder-1.5b-instruct)"))
     func installedQwenModelHasTheCatalogChecksum() throws {
         let spec = ModelCatalog.qwen25Coder1_5BInstruct
         let url = try ModelCache().resolve(spec.name)

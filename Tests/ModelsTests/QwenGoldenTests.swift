@@ -14,7 +14,7 @@ import Tokenizers
 /// Opt-in: these need the 1.1 GB model (`quorum model pull qwen2.5-coder-1.5b-instruct`)
 /// and minutes of CPU, so they run only with `QUORUM_QWEN=1`. The k-quant kernels
 /// themselves are always tested (`Int8KernelTests`, against `Int8Reference`).
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["QUORUM_QWEN"] == "1"))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["QUORUM_QWEN"] == "1", "set QUORUM_QWEN=1 to run (needs the 1.1 GB model: quorum model pull qwen2.5-coder-1.5b-instruct)"))
 struct QwenGoldenTests {
     static let pool = WorkerPool(threadCount: 2)
 

@@ -6,7 +6,7 @@ import Verifiers
 /// Grading throughput on the 164 HumanEval canonical solutions, in programs per second.
 /// A measurement, not an assertion: enabled only with QUORUM_BENCHMARKS=1, e.g.
 /// `QUORUM_BENCHMARKS=1 swift test -c release --filter CodeBenchmarkTests`.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["QUORUM_BENCHMARKS"] == "1"))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["QUORUM_BENCHMARKS"] == "1", "set QUORUM_BENCHMARKS=1 to run"))
 struct CodeBenchmarkTests {
     @Test func humanEvalGradingThroughput() async throws {
         let problems = try CodeTestSupport.humanEval()
