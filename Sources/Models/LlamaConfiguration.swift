@@ -1,3 +1,4 @@
+import Foundation
 import GGUF
 
 /// The hyper-parameters of a llama-shaped decoder, read from GGUF metadata
@@ -20,6 +21,11 @@ public struct LlamaConfiguration: Sendable, Equatable {
     public let ropeLinearScale: Double
 
     public var queryWidth: Int { headCount * headDimension }
+    /// RoPE's `base^(-2i/ropeDimensions) / linearScale` for `i < ropeDimensions/2`: the angle of
+    /// pair i at position p is `p · ropeInverseFrequencies[i]` (in Double, by the engine and the trainer alike).
+    public var ropeInverseFrequencies: [Double] {
+        (0..<ropeDimensions / 2).map { i in 1 / ropeLinearScale / pow(ropeBase, 2 * Double(i) / Double(ropeDimensions)) }
+    }
     public var kvWidth: Int { kvHeadCount * headDimension }
 
     /// Reads the configuration; `vocabularySize` from the token embedding's shape.

@@ -99,9 +99,7 @@ public final class LlamaScratch {
         scoresStride = (c.headCount / c.kvHeadCount) * max((c.contextLength + 15) / 16 * 16, Self.scoresPositions)
         scores = buffer(pool.threadCount * scoresStride)
         activations = QuantizedActivations(rows: maxBatchRows, columns: max(c.embeddingWidth, c.queryWidth, c.feedForwardWidth))
-        inverseFrequencies = (0..<c.ropeDimensions / 2).map { i in
-            1 / c.ropeLinearScale / pow(c.ropeBase, 2 * Double(i) / Double(c.ropeDimensions))
-        }
+        inverseFrequencies = c.ropeInverseFrequencies
 
         let w = model.weights
         jobs = .allocate(capacity: c.layerCount * Self.jobsPerLayer + 1)

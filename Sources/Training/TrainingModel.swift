@@ -104,9 +104,7 @@ public final class TrainingModel: @unchecked Sendable {
 
         // Embedding and the rotary tables (angles in Double, as the engine computes them).
         let half = c.ropeDimensions / 2
-        let inverseFrequencies = (0..<half).map { i in
-            1 / c.ropeLinearScale / pow(c.ropeBase, 2 * Double(i) / Double(c.ropeDimensions))
-        }
+        let inverseFrequencies = c.ropeInverseFrequencies
         for r in 0..<n {
             let token = shape.tokens[r]
             (s.layers[0].input + r * width).update(from: p[layout.tokenEmbedding] + token * width, count: width)
@@ -293,7 +291,6 @@ public final class TrainingModel: @unchecked Sendable {
             let row = dEmbedding + shape.tokens[r] * width, d = b.dResidual + r * width
             for i in 0..<width { row[i] += d[i] }
         }
-        _ = p
     }
 }
 
@@ -345,7 +342,6 @@ struct BatchShape {
         self.scoredTargets = scoredTargets
         self.scoredCounts = batch.map(\.scoredCount)
         self.longest = lengths.max() ?? 0
-        _ = c
     }
 }
 
@@ -390,14 +386,6 @@ struct LayerActivations {
     let up: UnsafeMutablePointer<Float>             // [N × F]
     let hidden: UnsafeMutablePointer<Float>         // [N × F] silu(gate) · up
 
-    static func floatCount(_ shape: BatchShape, _ c: LlamaConfiguration) -> Int {
-        let n = shape.rows
-        let sizes = [n * c.embeddingWidth, n * c.embeddingWidth, n, n * c.queryWidth, n * c.kvWidth, n * c.kvWidth,
-                     shape.probabilityFloats, n * c.queryWidth, n * c.embeddingWidth, n * c.embeddingWidth, n,
-                     n * c.feedForwardWidth, n * c.feedForwardWidth, n * c.feedForwardWidth]
-        return sizes.reduce(0) { $0 + ($1 + 15) / 16 * 16 }
-    }
-
     init(shape: BatchShape, configuration c: LlamaConfiguration, cursor: inout RegionCursor) {
         let n = shape.rows
         input = cursor.take(n * c.embeddingWidth)
@@ -429,11 +417,14 @@ final class ForwardState {
     let sines: UnsafeMutablePointer<Float>          // [N × rope/2]
     let logSumExp: UnsafeMutablePointer<Double>     // [scored rows]
     let logprobs: UnsafeMutablePointer<Double>      // [scored rows]
+    /// Just past the last region.
+    let end: UnsafeMutablePointer<Float>
 
+    /// Floats the layout below takes for `shape`: measured by laying it out from a base address
+    /// that is never written, so the size and the layout cannot disagree.
     static func floatCount(_ shape: BatchShape, _ c: LlamaConfiguration) -> Int {
-        let n = shape.rows, scored = shape.scoredRows.count
-        return c.layerCount * LayerActivations.floatCount(shape, c) + 2 * (n * c.embeddingWidth + 16) + (n + 16)
-            + 2 * (n * c.ropeDimensions / 2 + 16) + 2 * (2 * scored + 16)
+        let origin = UnsafeMutablePointer<Float>(bitPattern: 64)!
+        return ForwardState(shape: shape, configuration: c, arena: origin).end - origin
     }
 
     init(shape: BatchShape, configuration c: LlamaConfiguration, arena: UnsafeMutablePointer<Float>) {
@@ -448,6 +439,7 @@ final class ForwardState {
         sines = cursor.take(n * c.ropeDimensions / 2)
         logSumExp = UnsafeMutableRawPointer(cursor.take(2 * scored)).bindMemory(to: Double.self, capacity: max(1, scored))
         logprobs = UnsafeMutableRawPointer(cursor.take(2 * scored)).bindMemory(to: Double.self, capacity: max(1, scored))
+        end = cursor.next
     }
 }
 
