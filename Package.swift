@@ -31,9 +31,9 @@ let package = Package(
     products: [
         .executable(name: "quorum", targets: ["QuorumCLI"]),
         .library(name: "Quorum", targets: [
-            "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine", "Training",
+            "QuorumKit", "TensorCore", "GGUF", "Kernels", "Tokenizers", "Models", "Engine", "Training",
             "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "RunStore", "Experiments",
-            "Report", "Aggregation", "OpenAIAPI", "Server", "OpenAIClient",
+            "Report", "Aggregation", "OpenAIAPI", "Server", "OpenAIClient", "Benchmarks",
         ]),
     ],
     dependencies: [
@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["TensorCore", "CKernels"], swiftSettings: commonSettings),
         .target(name: "Tokenizers", dependencies: ["GGUF", "ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Models", dependencies: ["TensorCore", "GGUF", "Kernels", "CKernels"], swiftSettings: commonSettings),
-        .target(name: "Engine", dependencies: ["Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),
+        .target(name: "Engine", dependencies: ["GGUF", "Models", "Tokenizers", "Kernels", "ScalingCore"], swiftSettings: commonSettings),
 
         // Training engine: f32 master weights, hand-written forward and backward passes, AdamW, GGUF export.
         // Its float32 matrix products are C for the same reason as CKernels (run-time AVX-512).
@@ -94,16 +94,29 @@ let package = Package(
         // Shared by the test targets: fixture paths, the default model, shared data.
         .target(name: "TestSupport", dependencies: ["ModelHub"], swiftSettings: commonSettings),
 
-        // Front end.
-        .executableTarget(
-            name: "QuorumCLI",
+        // The library's front door: models and backends by name (`ModelBackend`), runs by
+        // specification (`RunSpecification`). Every command, the server and a Swift program
+        // start here instead of wiring engines, files and stores themselves.
+        .target(name: "QuorumKit", dependencies: [
+            "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics", "Models", "Engine",
+            "RunStore", "Experiments", "Report", "Aggregation", "OpenAIClient",
+        ], swiftSettings: commonSettings),
+
+        // Speed measurements behind `quorum bench` (never timed tests).
+        .target(name: "Benchmarks", dependencies: ["Engine", "Models", "Tokenizers"], swiftSettings: commonSettings),
+
+        // Front end: every command in a library, so tests parse and run them in-process;
+        // the executable is a thin `main`.
+        .target(
+            name: "QuorumCommands",
             dependencies: [
-                "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
+                "QuorumKit", "GGUF", "ModelHub", "ScalingCore", "Datasets", "Verifiers", "Metrics",
                 "Tokenizers", "Models", "Engine", "RunStore", "Experiments", "Report", "Aggregation",
-                "OpenAIAPI", "Server", "OpenAIClient", "Training",
+                "OpenAIAPI", "Server", "OpenAIClient", "Training", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
+        .executableTarget(name: "QuorumCLI", dependencies: ["QuorumCommands"], swiftSettings: commonSettings),
 
         // Tests (Swift Testing). Tests/Fixtures holds small committed files.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "GGUF", "TestSupport"], swiftSettings: commonSettings),
@@ -127,6 +140,12 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: commonSettings),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Engine", "Models", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "QuorumKitTests", dependencies: ["QuorumKit", "Engine", "GGUF", "OpenAIClient", "Aggregation", "Experiments", "RunStore", "ScalingCore", "ModelHub", "Report", "Metrics", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "CommandsTests", dependencies: [
+            "QuorumCommands", "QuorumKit", "ScalingCore", "Engine", "TestSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: commonSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "OpenAIAPI", "Engine", "ModelHub", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
     ]
 )

@@ -54,6 +54,11 @@ public struct BestOfN: Strategy {
     }
 
     public var sampleCount: Int? { samples }
+    public func withSampleCount(_ count: Int) -> any Strategy {
+        var copy = self
+        copy.samples = count
+        return copy
+    }
 
     /// The judge's sampling: greedy, `judgeMaxTokens` tokens, no log-probabilities, from the
     /// aggregator parameters (else the proposal parameters). Online and offline judge alike.
@@ -75,7 +80,7 @@ public struct BestOfN: Strategy {
         var ledger = CallLedger(seed: context.seed)
         var parameters = context.parameters
         if scorer == .logprob, parameters.logprobs == nil { parameters.logprobs = 0 }
-        let completions = try await ledger.sample(context.provider, prompt, parameters, count: samples, step: "sampling")
+        let completions = try await ledger.sample(context.provider, prompt, parameters, count: samples, role: .proposal, step: "sampling")
         var evidenceSamples = completions.enumerated().map { EvidenceSample($1, index: $0) }
         var notes: [String] = []
         var comparisons: [PairwiseComparison]?
@@ -93,7 +98,7 @@ public struct BestOfN: Strategy {
             let judgeParameters = judgeParameters(context)
             for i in completions.indices {
                 let judgePrompt = JudgePrompt.prompt(question: prompt, response: completions[i].text)
-                let reply = try await ledger.sample(context.provider, judgePrompt, judgeParameters, count: 1,
+                let reply = try await ledger.sample(context.provider, judgePrompt, judgeParameters, count: 1, role: .judgement,
                                                     step: "judging sample \(i)")[0]
                 evidenceSamples[i].score = JudgePrompt.parseScore(reply.text)
                 evidenceSamples[i].scoreDetail = reply.text
@@ -148,7 +153,7 @@ public struct BestOfN: Strategy {
             try await context.contextWindow?.ensureFits(
                 judgePrompt, maxTokens: judgeParameters.maxTokens, step: step,
                 hint: "The judge sees two samples at once: sample fewer max tokens, or score by judge (one sample per prompt).")
-            let reply = try await calls.sample(context.provider, judgePrompt, judgeParameters, count: 1, step: step)[0]
+            let reply = try await calls.sample(context.provider, judgePrompt, judgeParameters, count: 1, role: .judgement, step: step)[0]
             return PairwiseJudgement(shownFirst: first, shownSecond: second, verdict: PairwiseJudgePrompt.parseVerdict(reply.text),
                                      reply: reply.text, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens)
         }

@@ -75,12 +75,17 @@ public struct MajorityVote: Strategy {
     }
 
     public var sampleCount: Int? { samples }
+    public func withSampleCount(_ count: Int) -> any Strategy {
+        var copy = self
+        copy.samples = count
+        return copy
+    }
 
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
         var ledger = CallLedger(seed: context.seed)
         var parameters = context.parameters
         if weighting == .logprob, parameters.logprobs == nil { parameters.logprobs = 0 }
-        let completions = try await ledger.sample(context.provider, prompt, parameters, count: samples, step: "sampling")
+        let completions = try await ledger.sample(context.provider, prompt, parameters, count: samples, role: .proposal, step: "sampling")
         let grouping = self.grouping ?? context.grouping
         let weights: [Double]?
         switch weighting {

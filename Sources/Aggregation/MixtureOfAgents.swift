@@ -64,7 +64,7 @@ struct Synthesizer {
     /// `count` samples of the plain prompt from `provider`: a proposal call.
     mutating func propose(_ provider: any CompletionProvider, _ prompt: ProblemPrompt, count: Int,
                           step: String) async throws -> SynthesisCall {
-        let completions = try await ledger.sample(provider, prompt, context.parameters, count: count, step: step)
+        let completions = try await ledger.sample(provider, prompt, context.parameters, count: count, role: .proposal, step: step)
         return SynthesisCall(model: provider.modelName, references: [], promptTokens: completions.first?.promptTokens ?? 0,
                              outputs: completions.map { Self.trimmed($0.text) })
     }
@@ -79,7 +79,7 @@ struct Synthesizer {
             hint: strategy == "self-moa-seq"
                 ? "Use a smaller window or fewer max tokens."
                 : "Use self-moa-seq with a window that fits, fewer samples, or fewer max tokens.")
-        let completion = try await ledger.sample(provider, injected, parameters, count: 1, step: step)[0]
+        let completion = try await ledger.sample(provider, injected, parameters, count: 1, role: .aggregation, step: step)[0]
         largestAggregatorPrompt = max(largestAggregatorPrompt, completion.promptTokens)
         return SynthesisCall(model: provider.modelName, references: references, promptTokens: completion.promptTokens,
                              outputs: [Self.trimmed(completion.text)])
@@ -112,6 +112,8 @@ struct Synthesizer {
 /// this is one proposal and one synthesis. Every aggregator-style prompt is checked against
 /// the context window (counted with the aggregator's tokenizer).
 public struct MixtureOfAgents: Strategy {
+    /// MoA proposes with every model in `StrategyContext.proposers`.
+    public var usesProposerModels: Bool { true }
     public var layers: Int
 
     public init(layers: Int = 3) { self.layers = layers }
@@ -152,6 +154,11 @@ public struct SelfMixtureOfAgents: Strategy {
     public var specification: String { "self-moa:\(samples)" }
 
     public var sampleCount: Int? { samples }
+    public func withSampleCount(_ count: Int) -> any Strategy {
+        var copy = self
+        copy.samples = count
+        return copy
+    }
 
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
         var synthesizer = Synthesizer(context: context, strategy: "self-moa")
@@ -187,6 +194,11 @@ public struct SequentialSelfMixtureOfAgents: Strategy {
     public var specification: String { "self-moa-seq:\(samples),window=\(window),repeats=\(synthesisRepeats)" }
 
     public var sampleCount: Int? { samples }
+    public func withSampleCount(_ count: Int) -> any Strategy {
+        var copy = self
+        copy.samples = count
+        return copy
+    }
 
     public func answer(_ prompt: ProblemPrompt, using context: StrategyContext) async throws -> StrategyResult {
         var synthesizer = Synthesizer(context: context, strategy: "self-moa-seq")

@@ -21,11 +21,19 @@ public protocol Strategy: Sendable {
     var offlineSelection: OfflineSelection? { get }
     /// The sample count n the online strategy draws (nil when it has none, e.g. `moa`).
     var sampleCount: Int? { get }
+    /// The same strategy drawing `count` samples (how an evaluation over a stored run sweeps
+    /// the budget); strategies without a sample count return themselves. Defaults to `self`.
+    func withSampleCount(_ count: Int) -> any Strategy
+    /// True when the strategy takes proposals from other models besides the one it answers
+    /// with (`StrategyContext.proposers`: Mixture-of-Agents). Defaults to false.
+    var usesProposerModels: Bool { get }
 }
 
 extension Strategy {
     public var offlineSelection: OfflineSelection? { nil }
     public var sampleCount: Int? { nil }
+    public func withSampleCount(_ count: Int) -> any Strategy { self }
+    public var usesProposerModels: Bool { false }
 }
 
 /// Counts the tokens a prompt occupies in a model's context, and how large that context is.
@@ -144,12 +152,12 @@ struct CallLedger {
     /// Samples that failed (`finishReason == .error`) are returned as they are; a call that
     /// returns nothing at all is an error.
     mutating func sample(_ provider: any CompletionProvider, _ prompt: ProblemPrompt, _ parameters: SamplingParameters,
-                         count: Int, step: String) async throws -> [Completion] {
+                         count: Int, role: CallRole, step: String) async throws -> [Completion] {
         let seeds = (0..<count).map { nextSeed &+ UInt64($0) }
         nextSeed &+= UInt64(count)
         let completions: [Completion]
         do {
-            completions = try await provider.complete(CompletionRequest(prompt: prompt, parameters: parameters, seeds: seeds))
+            completions = try await provider.complete(CompletionRequest(prompt: prompt, parameters: parameters, seeds: seeds, role: role))
         } catch {
             throw AggregationError.providerFailed(model: provider.modelName, step: step, underlying: String(describing: error))
         }

@@ -1,3 +1,4 @@
+import GGUF
 import Models
 import ScalingCore
 import Tokenizers
@@ -27,6 +28,21 @@ public actor EmbeddedCompletionProvider: CompletionProvider {
         tokenizer = scheduler.tokenizer!   // init(path:) always loads one
         self.modelName = modelName ?? String(path.split(separator: "/").last ?? Substring(path))
     }
+
+    /// The engine on an already open GGUF file, on disk or only in memory: how the
+    /// training engine hands new weights to the sampler without writing a file
+    /// (`GGUFFile(mapping: MappedFile(copying: GGUFWriter.serialize(), name: ...))`).
+    public init(file: GGUFFile, modelName: String, threadCount: Int? = nil, maxSamples: Int = 64) throws(EngineError) {
+        try ThreadCount.validate(threadCount)
+        let (model, tokenizer) = try InferenceEngine.load(file: file)
+        scheduler = GenerationScheduler(model: model, tokenizer: tokenizer, threadCount: threadCount, maxSamples: maxSamples)
+        self.tokenizer = tokenizer
+        self.modelName = modelName
+    }
+
+    /// Tokens of context the model was trained for (`{architecture}.context_length`):
+    /// prompt plus generated tokens must fit.
+    public nonisolated var contextLength: Int { scheduler.model.configuration.contextLength }
 
     /// The engine's counts so far (requests running, queued, cancelled, steps).
     public nonisolated var statistics: SchedulerStatistics { scheduler.statistics }

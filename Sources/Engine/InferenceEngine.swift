@@ -1,4 +1,5 @@
 import Kernels
+import GGUF
 import Models
 import ScalingCore
 import Tokenizers
@@ -39,6 +40,8 @@ public struct GenerationEvent: Sendable {
 /// decode wall times overlap other requests' work; `GeneratedSample.computeSeconds`
 /// holds each sample's share of the engine instead.
 public struct GenerationTimings: Sendable, Equatable {
+    public init(promptTokenCount: Int = 0) { self.promptTokenCount = promptTokenCount }
+
     public var promptTokenCount = 0
     /// From submission to admission (waiting in the scheduler's queue); 0 for `InferenceEngine.generate`.
     public var queueSeconds = 0.0
@@ -89,6 +92,9 @@ public final class InferenceEngine {
     let batch: GenerationBatch
     private var nextRequestID = 0
 
+    /// Forward passes with decode rows since the engine started (the benchmark's step count).
+    public var decodeSteps: Int { batch.counters.decodeSteps }
+
     /// Rows of prompt a step may prefill beside a full decode batch.
     static let prefillChunkRows = 128
     /// Prompts that may end in one step (each ends on a row with logits).
@@ -106,7 +112,7 @@ public final class InferenceEngine {
 
     /// - Parameter maxPrefillingRequests: requests that may be prefilling or waiting
     ///   for decode rows at once (each holds one KV sequence for its prompt).
-    init(model: LlamaModel, tokenizer: Tokenizer?, threadCount: Int?, maxSamples: Int, maxTotalPositions: Int,
+    public init(model: LlamaModel, tokenizer: Tokenizer?, threadCount: Int?, maxSamples: Int, maxTotalPositions: Int,
          maxPrefillingRequests: Int) {
         precondition(maxSamples >= 1 && maxPrefillingRequests >= 1)
         self.model = model
@@ -131,6 +137,18 @@ public final class InferenceEngine {
     static func load(path: String) throws(EngineError) -> (LlamaModel, Tokenizer) {
         let model: LlamaModel
         do { model = try LlamaModel(path: path) } catch { throw .model(error) }
+        return try load(model: model)
+    }
+
+    /// Model and tokenizer from an open GGUF file, which may live only in memory
+    /// (`MappedFile(copying:name:)`: weights the training engine has just written).
+    static func load(file: GGUFFile) throws(EngineError) -> (LlamaModel, Tokenizer) {
+        let model: LlamaModel
+        do { model = try LlamaModel(file: file) } catch { throw .model(error) }
+        return try load(model: model)
+    }
+
+    private static func load(model: LlamaModel) throws(EngineError) -> (LlamaModel, Tokenizer) {
         let tokenizer: Tokenizer
         do { tokenizer = try Tokenizer(gguf: model.weights.file) } catch { throw .tokenizer(error) }
         return (model, tokenizer)

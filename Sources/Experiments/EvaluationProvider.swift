@@ -85,9 +85,10 @@ final class CallRecorder: @unchecked Sendable {
     }
 }
 
-/// A provider for one strategy answer over a run: requests for the problem's own prompt are
-/// served from the stored samples given (the k-subset the answer is evaluated on), in order;
-/// every other request (aggregation, judging) goes to the model through the recorder.
+/// A provider for one strategy answer over a run: proposal calls (`CallRole.proposal`, the
+/// problem's own prompt) are served from the stored samples given (the k-subset the answer
+/// is evaluated on), in order; every other call (aggregation, judging) goes to the model
+/// through the recorder.
 ///
 /// This is how the online strategy code runs unchanged over a run: Self-MoA's proposal call
 /// takes k stored samples, its aggregator call is a new, recorded call.
@@ -95,20 +96,18 @@ final class EvaluationProvider: CompletionProvider, @unchecked Sendable {
     let modelName: String
     private let base: any CompletionProvider
     private let recorder: CallRecorder
-    private let proposalPrompt: ProblemPrompt
     private let lock = NSLock()
     private var queue: [Completion]
 
-    init(base: any CompletionProvider, recorder: CallRecorder, proposalPrompt: ProblemPrompt, storedSamples: [Completion]) {
+    init(base: any CompletionProvider, recorder: CallRecorder, storedSamples: [Completion]) {
         modelName = base.modelName
         self.base = base
         self.recorder = recorder
-        self.proposalPrompt = proposalPrompt
         queue = storedSamples
     }
 
     func complete(_ request: CompletionRequest) async throws -> [Completion] {
-        if request.prompt == proposalPrompt {
+        if request.role == .proposal {
             let served: [Completion]? = lock.withLock {
                 guard queue.count >= request.seeds.count else { return nil }
                 defer { queue.removeFirst(request.seeds.count) }

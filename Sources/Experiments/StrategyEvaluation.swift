@@ -54,13 +54,13 @@ public struct StrategyEvaluation: Sendable {
 
     /// The key a strategy's rows are stored under: its spec, plus the extra proposers for MoA.
     public func storageKey(_ spec: StrategySpec) -> String {
-        guard spec.name == "moa", !proposers.isEmpty else { return spec.description }
+        guard Self.usesProposerModels(spec), !proposers.isEmpty else { return spec.description }
         return spec.description + " + " + proposers.map(\.modelName).joined(separator: " + ")
     }
 
     /// The budgets a synthesising strategy is evaluated at.
     public func budgets(_ spec: StrategySpec, samplesPerProblem n: Int) -> [Int] {
-        if spec.name == "moa" { return [1 + proposers.count] }
+        if Self.usesProposerModels(spec) { return [1 + proposers.count] }
         return KGrid.powersOfTwo(upTo: min(spec.samples ?? n, n))
     }
 
@@ -117,7 +117,7 @@ public struct StrategyEvaluation: Sendable {
                         let seed = configuration.sampleSeed(problemID: "judge/\(problem.id)", index: sample.sampleIndex)
                         _ = try await calls.call(provider, CompletionRequest(
                             prompt: JudgePrompt.prompt(question: prompt, response: sample.completion.text),
-                            parameters: bestOfN.judgeParameters(context), seeds: [seed]))
+                            parameters: bestOfN.judgeParameters(context), seeds: [seed], role: .judgement))
                         let counts = calls.counts
                         outcome.newCalls += counts.new
                         outcome.replayedCalls += counts.replayed
@@ -135,17 +135,16 @@ public struct StrategyEvaluation: Sendable {
                 for k in budgets {
                     for draw in 0..<draws {
                         if done.contains("\(problem.id)/\(k)/\(draw)") { outcome.storedAnswers += 1; continue }
-                        let subsetSize = spec.name == "moa" ? 1 : k
+                        let subsetSize = strategy.usesProposerModels ? 1 : k
                         let subset = RandomSubset.indices(n: n, k: subsetSize, seed: configuration.seed,
                                                           streams: [Self.stream(problem.id), k, draw]).sorted().map { stored[$0] }
                         let calls = recorder(problem, budget: k, draw: draw)
-                        let runModel = EvaluationProvider(base: provider, recorder: calls, proposalPrompt: prompt,
-                                                          storedSamples: subset.map(\.completion))
+                        let runModel = EvaluationProvider(base: provider, recorder: calls, storedSamples: subset.map(\.completion))
                         let others = proposers.map {
-                            EvaluationProvider(base: $0, recorder: calls, proposalPrompt: prompt, storedSamples: [])
+                            EvaluationProvider(base: $0, recorder: calls, storedSamples: [])
                         }
                         let context = StrategyContext(
-                            provider: runModel, proposers: spec.name == "moa" ? [runModel] + others : [],
+                            provider: runModel, proposers: strategy.usesProposerModels ? [runModel] + others : [],
                             parameters: parameters,
                             seed: configuration.sampleSeed(problemID: "strategy/\(key)/\(problem.id)/\(k)", index: draw),
                             grouping: configuration.verifier == "math" ? .math : .extracted,
@@ -205,19 +204,12 @@ public struct StrategyEvaluation: Sendable {
 
     /// The strategy drawing `budget` samples (Self-MoA, Self-MoA-Seq, best-of-N); others as they are.
     static func strategy(_ strategy: any Strategy, budget: Int) -> any Strategy {
-        if var bestOfN = strategy as? BestOfN {
-            bestOfN.samples = budget
-            return bestOfN
-        }
-        if var selfMoA = strategy as? SelfMixtureOfAgents {
-            selfMoA.samples = budget
-            return selfMoA
-        }
-        if var sequential = strategy as? SequentialSelfMixtureOfAgents {
-            sequential.samples = budget
-            return sequential
-        }
-        return strategy
+        strategy.withSampleCount(budget)
+    }
+
+    /// Whether the spec's strategy takes proposals from other models (Mixture-of-Agents).
+    static func usesProposerModels(_ spec: StrategySpec) -> Bool {
+        (try? spec.makeStrategy())?.usesProposerModels ?? false
     }
 
     /// A stable integer for a problem id, to seed its subsets.

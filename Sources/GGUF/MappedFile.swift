@@ -12,9 +12,12 @@ import Darwin
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
+    /// True when `bytes` is a heap copy (`init(copying:name:)`), freed instead of unmapped.
+    private let ownsHeapCopy: Bool
 
     public init(path: String) throws(GGUFError) {
         self.path = path
+        ownsHeapCopy = false
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
@@ -39,8 +42,24 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// A file that exists only in memory: a GGUF the training engine has just serialised
+    /// (`GGUFWriter.serialize()`), handed to the inference engine without a round trip
+    /// through the disk. `name` stands in for the path in messages. The copy is aligned to
+    /// 64 bytes, so tensor data keeps the alignment the file format promises.
+    public init(copying contents: [UInt8], name: String) {
+        path = name
+        ownsHeapCopy = true
+        guard !contents.isEmpty else { bytes = UnsafeRawBufferPointer(start: nil, count: 0); return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: contents.count, alignment: 64)
+        buffer.copyBytes(from: contents)
+        bytes = UnsafeRawBufferPointer(buffer)
+    }
+
     deinit {
-        if let base = bytes.baseAddress {
+        guard let base = bytes.baseAddress else { return }
+        if ownsHeapCopy {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        } else {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
         }
     }

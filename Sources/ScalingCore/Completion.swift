@@ -1,6 +1,10 @@
 /// How to sample: the knobs every backend understands (OpenAI's names where they exist).
 ///
-/// `nil` means "the backend's default"; the embedded engine documents its own.
+/// The one description of how to sample, shared by the engine, the OpenAI client, runs and
+/// every command; the defaults here are the project's defaults (temperature 0.6, as the
+/// Large Language Monkeys sample; 256 new tokens) and a nil knob means "off" (for a
+/// server, "its default", which for these knobs is off). The
+/// embedded engine resolves it once, at its boundary, into `GenerationOptions`.
 public struct SamplingParameters: Codable, Sendable, Hashable {
     /// 0 means greedy decoding.
     public var temperature: Double
@@ -19,7 +23,7 @@ public struct SamplingParameters: Codable, Sendable, Hashable {
 
     public init(temperature: Double = 0.6, topK: Int? = nil, topP: Double? = nil, minP: Double? = nil,
                 repetitionPenalty: Double? = nil, frequencyPenalty: Double? = nil, presencePenalty: Double? = nil,
-                maxTokens: Int = 512, stop: [String] = [], logprobs: Int? = nil) {
+                maxTokens: Int = 256, stop: [String] = [], logprobs: Int? = nil) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
@@ -89,12 +93,27 @@ public struct CompletionRequest: Sendable, Hashable {
     public var parameters: SamplingParameters
     /// One seed per sample: the request asks for `seeds.count` samples.
     public var seeds: [UInt64]
+    /// What the call is for within a strategy. Providers sample the same whatever the role;
+    /// it lets a wrapper tell calls apart without reading prompts (an evaluation over a
+    /// stored run serves proposals from the stored samples and makes the other calls).
+    public var role: CallRole
 
-    public init(prompt: ProblemPrompt, parameters: SamplingParameters, seeds: [UInt64]) {
+    public init(prompt: ProblemPrompt, parameters: SamplingParameters, seeds: [UInt64], role: CallRole = .proposal) {
         self.prompt = prompt
         self.parameters = parameters
         self.seeds = seeds
+        self.role = role
     }
+}
+
+/// The part a model call plays in answering a request.
+public enum CallRole: String, Codable, Sendable, Hashable, CaseIterable {
+    /// A sample of the question itself (a run's samples, a vote's ballots, MoA's first layer).
+    case proposal
+    /// A call shown other answers to synthesise one (a Mixture-of-Agents aggregator or later layer).
+    case aggregation
+    /// A call that scores or compares answers (an LLM judge).
+    case judgement
 }
 
 /// Anything that turns prompts into samples: the embedded engine, an OpenAI-compatible

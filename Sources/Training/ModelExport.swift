@@ -71,6 +71,29 @@ public enum ModelExport {
     /// complete, so an existing file is never left half-written.
     public static func write(_ parameters: ParameterArena, base: GGUFFile, type: ExportType, lineage: Lineage,
                              to path: String) throws(TrainingError) {
+        let writer = try gguf(parameters, base: base, type: type, lineage: lineage)
+        let temporary = path + ".partial-\(getpid())"
+        do { try writer.write(to: temporary) } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .file(error)
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .io(path: path, reason: "cannot move the finished export into place: \(reason)")
+        }
+    }
+
+    /// The same GGUF as `write`, as bytes in memory: how the trainer hands new weights to
+    /// the inference engine without a file (`ModelBackend.embedded(inMemory:name:)`, or
+    /// `GGUFFile(mapping: MappedFile(copying:name:))`).
+    public static func serialize(_ parameters: ParameterArena, base: GGUFFile, type: ExportType,
+                                 lineage: Lineage) throws(TrainingError) -> [UInt8] {
+        try gguf(parameters, base: base, type: type, lineage: lineage).serialize()
+    }
+
+    static func gguf(_ parameters: ParameterArena, base: GGUFFile, type: ExportType,
+                     lineage: Lineage) throws(TrainingError) -> GGUFWriter {
         var writer = GGUFWriter()
         for (key, value) in base.metadata where !key.hasPrefix("quorum.training.") {
             writer.add(key, value)
@@ -93,16 +116,7 @@ public enum ModelExport {
         for info in base.tensors where !trained.contains(info.name) {
             writer.addTensor(name: info.name, shape: info.shape, type: info.type, data: Array(base.data(for: info)))
         }
-        let temporary = path + ".partial-\(getpid())"
-        do { try writer.write(to: temporary) } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .file(error)
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .io(path: path, reason: "cannot move the finished export into place: \(reason)")
-        }
+        return writer
     }
 
     /// The update each type keeps, measured against the base file's weights (dequantised

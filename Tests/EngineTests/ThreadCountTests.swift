@@ -22,19 +22,5 @@ struct ThreadCountTests {
         }
         for good in [nil, 1, processors, 4 * processors] { try ThreadCount.validate(good) }
     }
-
-    @Test func theCommandsSayWhatIsWrong() throws {
-        let model = try TestPaths.defaultModel().path
-        let commands = [
-            ["generate", "--model", model, "--prompt", "hi", "--threads", "100000"],
-            ["ask", "--model", model, "hi", "--threads", "100000"],
-            ["bench", "sample", "--model", model, "--threads", "100000"],
-            ["serve", "--model", model, "--threads", "100000"],
-        ]
-        for arguments in commands {
-            let result = try Shell.run([try TestPaths.quorumBinary()] + arguments)
-            #expect(result.status == 64, "\(arguments): exit \(result.status) \(result.standardError)")
-            #expect(result.standardError.contains("--threads 100000 is out of range"), "\(arguments): \(result.standardError)")
-        }
-    }
+    // The commands' own messages: CommandsTests.CommandOptionTests.
 }

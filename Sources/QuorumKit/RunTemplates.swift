@@ -3,10 +3,10 @@ import Experiments
 
 /// The prompt template of a run, built the same way for sampling (`quorum run`) and for
 /// training on a run's samples (`quorum train sft --run`).
-enum RunTemplates {
+public enum RunTemplates {
     /// `name` (or the data set format's default), with `gsm8k-fewshot`'s examples drawn from
     /// the train split with `seed`, never from the problems being asked.
-    static func template(named name: String?, datasetFormat: String, seed: UInt64) throws -> PromptTemplate {
+    public static func template(named name: String?, datasetFormat: String, seed: UInt64) throws -> PromptTemplate {
         if name == "gsm8k-fewshot" {
             return .gsm8kFewShot(.gsm8k(from: try DatasetCatalog.load("gsm8k:train").problems, seed: seed))
         }

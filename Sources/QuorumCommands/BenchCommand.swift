@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import ModelHub
+import Benchmarks
 
 /// `quorum bench`: performance benchmarks of the embedded engine.
 struct BenchCommand: ParsableCommand {

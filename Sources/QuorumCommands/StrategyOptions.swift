@@ -3,8 +3,8 @@ import ArgumentParser
 import Engine
 import Experiments
 import Foundation
-import GGUF
 import ModelHub
+import QuorumKit
 import RunStore
 import ScalingCore
 import Verifiers
@@ -34,25 +34,16 @@ struct StrategyOptions: ParsableArguments {
     }
 
     /// Evaluates the strategies on a run whose samples are stored; does nothing without `--strategy`.
-    func evaluate(runID: String, store: RunStore, problems: [Problem], template: PromptTemplate,
-                  provider: any CompletionProvider, verifier: any Verifier, model: String, quiet: Bool) async throws {
+    func evaluate(run: PreparedRun, store: RunStore, quiet: Bool) async throws {
         guard !strategies.isEmpty else { return }
         let specs = try strategies.map { try StrategySpec(parsing: $0) }
         let extra: [any CompletionProvider] = try proposers.map { text in
             let (name, temperature, topP) = try OverridingProvider.parse(text)
-            let base: any CompletionProvider = name == model ? provider
-                : try EmbeddedCompletionProvider(path: try ModelCache().resolve(name).path, modelName: name, maxSamples: 1)
+            let base: any CompletionProvider = name == run.backend.modelName ? run.backend.provider
+                : try ModelBackend.embedded(name, batchWidth: 1, hashFile: false).provider
             return temperature == nil && topP == nil ? base : OverridingProvider(base, temperature: temperature, topP: topP)
         }
-        var window: ContextWindow?
-        if let embedded = provider as? EmbeddedCompletionProvider, let path = try? ModelCache().resolve(model).path,
-           let file = try? GGUFFile(path: path), let length = try? file.int("\(file.architecture ?? "llama").context_length") {
-            window = ContextWindow(limit: length) { await embedded.promptTokens(for: $0).count }
-        }
-        let evaluation = StrategyEvaluation(specifications: specs, draws: strategyDraws, proposers: extra)
-        let outcome = try await evaluation.run(runID: runID, store: store, problems: problems, template: template,
-                                               provider: provider, verifier: verifier, contextWindow: window,
-                                               programBehaviour: (verifier as? PythonTestsVerifier).map { ProgramBehaviour(sandbox: $0.sandbox) }) { line in
+        let outcome = try await run.evaluateStrategies(specs, draws: strategyDraws, proposers: extra, store: store) { line in
             if !quiet { printError(line) }
         }
         printError("strategies \(outcome.strategies.joined(separator: "; ")): \(outcome.newAnswers) answers and \(outcome.newCalls) model calls made, "

@@ -4,6 +4,7 @@ import Foundation
 import GGUF
 import Metrics
 import ModelHub
+import QuorumKit
 import Report
 import RunStore
 
@@ -75,12 +76,6 @@ struct ReportCommand: ParsableCommand {
         print("\nWrote \(files.map(\.lastPathComponent).joined(separator: ", ")) to \(folder.path)")
     }
 
-    /// The model's shape for FLOPs, from its GGUF metadata; nil for models Quorum
-    /// cannot read (remote models), whose FLOPs are then not reported.
-    static func modelShape(_ model: String) -> ModelShape? {
-        guard let url = try? ModelCache().resolve(model), let file = try? GGUFFile(path: url.path),
-              let arch = file.architecture, let layers = try? file.int("\(arch).block_count"),
-              let width = try? file.int("\(arch).embedding_length") else { return nil }
-        return ModelShape(parameters: Double(file.parameterCount), layers: layers, width: width)
-    }
+    /// The model's shape for FLOPs (nil for a served model, whose FLOPs are then not reported).
+    static func modelShape(_ model: String) -> ModelShape? { ModelFacts.shape(of: model) }
 }

@@ -7,8 +7,10 @@ import ScalingCore
 import Tokenizers
 
 /// `quorum generate`: sample completions from a local GGUF model.
-struct GenerateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct GenerateCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate text with the embedded engine; n > 1 samples decode together as one batch.",
         discussion: """
@@ -34,39 +36,14 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Seed of sample 0; sample i uses seed + i.")
     var seed: UInt64 = 0
 
-    @Option(help: "Sampling temperature; 0 = greedy.")
-    var temperature: Double = 0.8
-
-    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0 = off).")
-    var topK: Int = 0
-
-    @Option(name: .customLong("top-p"), help: "Nucleus sampling mass (1 = off).")
-    var topP: Double = 1
-
-    @Option(name: .customLong("min-p"), help: "Drop tokens below min-p × the best token's probability (0 = off).")
-    var minP: Double = 0
-
-    @Option(name: .customLong("repetition-penalty"), help: "CTRL-style repetition penalty (1 = off).")
-    var repetitionPenalty: Double = 1
-
-    @Option(name: .customLong("frequency-penalty"), help: "OpenAI-style frequency penalty (0 = off).")
-    var frequencyPenalty: Double = 0
-
-    @Option(name: .customLong("presence-penalty"), help: "OpenAI-style presence penalty (0 = off).")
-    var presencePenalty: Double = 0
-
-    @Option(name: .customLong("max-tokens"), help: "Tokens to generate at most per sample.")
-    var maxTokens: Int = 256
-
-    @Option(name: .customLong("stop"), parsing: .singleValue, help: "A stop string (repeatable).")
-    var stop: [String] = []
+    @OptionGroup(title: "Sampling") var sampling: SamplingOptions
 
     @Option(help: "Worker threads (default: all processors).")
     var threads: Int?
 
     @OptionGroup(title: "OpenAI-compatible servers") var backendOptions: BackendOptions
 
-    func validate() throws {
+    public func validate() throws {
         guard (prompt == nil) != (messages == nil) else {
             throw ValidationError("Give exactly one of --prompt and --messages.")
         }
@@ -76,13 +53,13 @@ struct GenerateCommand: AsyncParsableCommand {
         do { try parameters.validate() } catch { throw ValidationError(error.description) }
     }
 
-    var parameters: GenerationOptions {
-        GenerationOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                           repetitionPenalty: repetitionPenalty, frequencyPenalty: frequencyPenalty,
-                           presencePenalty: presencePenalty, maxTokens: maxTokens, stopStrings: stop, seed: seed)
-    }
+    /// How the command samples (the same options and defaults as every sampling command).
+    public var samplingParameters: SamplingParameters { sampling.parameters }
 
-    func run() async throws {
+    /// The engine's resolved form of the sampling options (its one conversion point).
+    var parameters: GenerationOptions { GenerationOptions(sampling.parameters, seed: seed) }
+
+    public func run() async throws {
         if let openAI = try backendOptions.openAIConfiguration(model: model) {
             try await generateRemotely(openAI)
             return
@@ -134,11 +111,7 @@ extension GenerateCommand {
             prompt = .messages(try self.prompt.map { [ChatMessage(role: "user", content: $0)] } ?? MessagesFile.load(messages!))
         }
         let provider = try OpenAICompletionProvider(configuration)
-        let parameters = SamplingParameters(
-            temperature: temperature, topK: topK > 0 ? topK : nil, topP: topP < 1 ? topP : nil, minP: minP > 0 ? minP : nil,
-            repetitionPenalty: repetitionPenalty != 1 ? repetitionPenalty : nil,
-            frequencyPenalty: frequencyPenalty != 0 ? frequencyPenalty : nil, presencePenalty: presencePenalty != 0 ? presencePenalty : nil,
-            maxTokens: maxTokens, stop: stop)
+        let parameters = sampling.parameters
         let seeds = (0 ..< n).map { seed &+ UInt64($0) }
         let completions = try await provider.complete(CompletionRequest(prompt: prompt, parameters: parameters, seeds: seeds))
         try await provider.shutdown()

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Engine
 import Foundation
-import GGUF
 import ModelHub
+import QuorumKit
 import Server
 
 /// `quorum serve`: the embedded engine behind an OpenAI-compatible HTTP API.
@@ -104,19 +104,17 @@ struct ServeCommand: AsyncParsableCommand {
             key = ProcessInfo.processInfo.environment[apiKeyEnv]?.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let key, !key.isEmpty else { throw ValidationError("The environment variable \(apiKeyEnv) (--api-key-env) holds no key.") }
         }
-        let url = try ModelCache().resolve(model)
-        let file = try GGUFFile(path: url.path)
-        let contextLength = try file.int("\(file.architecture ?? "llama").context_length")
-        let fileName = url.lastPathComponent
-        // A catalog model keeps its catalog name, also when given by its path in the cache.
-        let cache = ModelCache()
-        let catalogName = ModelCatalog.named(model)?.name
-            ?? ModelCatalog.all.first { cache.path(for: $0).standardizedFileURL == url.standardizedFileURL }?.name
-        let name = catalogName ?? (fileName as NSString).deletingPathExtension
-        let provider = try EmbeddedCompletionProvider(path: url.path, modelName: name, threadCount: threads, maxSamples: maxN)
-        var served = ServedModel(provider: provider, name: name, aliases: [fileName], contextLength: contextLength) {
-            await provider.promptTokens(for: $0).count
+        // A catalog model keeps its catalog name, also when given by its path in the cache;
+        // any other file is served under its file name without the extension.
+        let fileName = try ModelCache().resolve(model).lastPathComponent
+        let backend = try ModelBackend.embedded(model, name: ModelBackend.catalogName(of: model) ?? (fileName as NSString).deletingPathExtension,
+                                                threads: threads, batchWidth: maxN, hashFile: false)
+        guard let provider = backend.provider as? EmbeddedCompletionProvider, let window = backend.contextWindow else {
+            preconditionFailure("ModelBackend.embedded always gives the embedded engine with its context window")
         }
+        let name = backend.modelName
+        var served = ServedModel(provider: provider, name: name, aliases: [fileName], contextLength: window.limit,
+                                 countTokens: window.countTokens)
         served.engineLoad = {
             let statistics = provider.statistics
             return EngineLoad(running: statistics.running, queued: statistics.queued, cancelled: statistics.cancelledRequests)

@@ -5,12 +5,15 @@ import Foundation
 import GGUF
 import ModelHub
 import OpenAIClient
+import QuorumKit
 import ScalingCore
 import Verifiers
 
 /// `quorum ask`: answer one question with a strategy and show the evidence and the spend.
-struct AskCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct AskCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "ask",
         abstract: "Answer one question with an inference-time strategy (vote, best-of-N, Mixture-of-Agents).",
         discussion: """
@@ -31,11 +34,7 @@ struct AskCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Samples, when the strategy spec gives none.")
     var n: Int = 8
 
-    @Option(help: "Sampling temperature for proposals; 0 = greedy.")
-    var temperature: Double = 0.7
-
-    @Option(name: .customLong("max-tokens"), help: "Tokens to generate at most per call.")
-    var maxTokens: Int = 256
+    @OptionGroup(title: "Sampling (proposals; aggregator and judge calls take the same limits)") var sampling: SamplingOptions
 
     @Option(help: "Seed of the first sample; later samples and calls take the next seeds.")
     var seed: UInt64 = 0
@@ -58,11 +57,9 @@ struct AskCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "OpenAI-compatible servers") var backendOptions: BackendOptions
 
-    func validate() throws {
+    public func validate() throws {
         do { try ThreadCount.validate(threads) } catch { throw ValidationError(error.description) }
         guard n >= 1 && n <= 256 else { throw ValidationError("-n must be 1 to 256.") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more.") }
         guard AnswerGrouping(rawValue: group) != nil else {
             throw ValidationError("--group must be one of: \(AnswerGrouping.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -71,43 +68,11 @@ struct AskCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let strategy = try StrategySpec(parsing: strategy).makeStrategy(defaultSamples: n)
-        if let openAI = try backendOptions.openAIConfiguration(model: model) {
-            // Proposers are served models too: NAME@URL, or NAME on the same base URLs.
-            let proposerProviders: [any CompletionProvider] = try proposers.map { name in
-                var configuration = try backendOptions.openAIConfiguration(model: name) ?? openAI
-                if OpenAIClientConfiguration.splitModelURL(name) == nil { configuration.model = name }
-                return try OpenAICompletionProvider(configuration)
-            }
-            try await answer(with: strategy, provider: try OpenAICompletionProvider(openAI), proposers: proposerProviders,
-                             contextWindow: nil, note: "served by \(openAI.baseURLs.joined(separator: ", "))")
-            return
-        }
-        let path = try ModelCache().resolve(model).path
-        let provider = try EmbeddedCompletionProvider(path: path, threadCount: threads, maxSamples: min(n, 64))
-        let file = try GGUFFile(path: path)
-        let contextLength = try file.int("\(file.architecture ?? "llama").context_length")
-        let proposerProviders: [any CompletionProvider] = try proposers.map { name in
-            try EmbeddedCompletionProvider(path: try ModelCache().resolve(name).path, threadCount: threads, maxSamples: 1)
-        }
-        try await answer(with: strategy, provider: provider, proposers: proposerProviders,
-                         contextWindow: ContextWindow(limit: contextLength) { await provider.promptTokens(for: $0).count },
-                         note: "context \(contextLength) tokens")
-    }
+    /// How the command samples proposals (the same options and defaults as every sampling command).
+    public var samplingParameters: SamplingParameters { sampling.parameters }
 
-    private func answer(with strategy: any Strategy, provider: any CompletionProvider, proposers proposerProviders: [any CompletionProvider],
-                        contextWindow: ContextWindow?, note: String) async throws {
-        let prompt = ProblemPrompt.messages([ChatMessage(role: "user", content: question)])
-        let context = StrategyContext(
-            provider: provider, proposers: proposerProviders,
-            parameters: SamplingParameters(temperature: temperature, maxTokens: maxTokens), seed: seed,
-            grouping: AnswerGrouping(rawValue: group) ?? .math,
-            verifier: reference == nil ? nil : MathVerifier(),
-            problem: reference.map { Problem(id: "ask", prompt: prompt, reference: ProblemReference(answer: $0)) },
-            contextWindow: contextWindow)
-        printError("Strategy \(strategy.specification) on \(provider.modelName) (\(note)).")
-        let result = try await strategy.answer(prompt, using: context)
+    public func run() async throws {
+        let result = try await answer()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -118,5 +83,40 @@ struct AskCommand: AsyncParsableCommand {
         print()
         if let answer = result.extractedAnswer { print("extracted answer: \(answer)") }
         print(result.summary())
+    }
+
+    /// The strategy's answer to the question, with its evidence and spend (what `--json` prints).
+    public func answer() async throws -> StrategyResult {
+        let strategy = try StrategySpec(parsing: strategy).makeStrategy(defaultSamples: n)
+        if let openAI = try backendOptions.openAIConfiguration(model: model) {
+            // Proposers are served models too: NAME@URL, or NAME on the same base URLs.
+            let proposerProviders: [any CompletionProvider] = try proposers.map { name in
+                var configuration = try backendOptions.openAIConfiguration(model: name) ?? openAI
+                if OpenAIClientConfiguration.splitModelURL(name) == nil { configuration.model = name }
+                return try OpenAICompletionProvider(configuration)
+            }
+            return try await answer(with: strategy, provider: try OpenAICompletionProvider(openAI), proposers: proposerProviders,
+                                    contextWindow: nil, note: "served by \(openAI.baseURLs.joined(separator: ", "))")
+        }
+        let backend = try ModelBackend.embedded(model, threads: threads, batchWidth: min(n, 64), hashFile: false)
+        let proposerProviders: [any CompletionProvider] = try proposers.map { name in
+            try ModelBackend.embedded(name, threads: threads, batchWidth: 1, hashFile: false).provider
+        }
+        return try await answer(with: strategy, provider: backend.provider, proposers: proposerProviders,
+                                contextWindow: backend.contextWindow, note: "context \(backend.contextWindow?.limit ?? 0) tokens")
+    }
+
+    private func answer(with strategy: any Strategy, provider: any CompletionProvider, proposers proposerProviders: [any CompletionProvider],
+                        contextWindow: ContextWindow?, note: String) async throws -> StrategyResult {
+        let prompt = ProblemPrompt.messages([ChatMessage(role: "user", content: question)])
+        let context = StrategyContext(
+            provider: provider, proposers: proposerProviders,
+            parameters: sampling.parameters, seed: seed,
+            grouping: AnswerGrouping(rawValue: group) ?? .math,
+            verifier: reference == nil ? nil : MathVerifier(),
+            problem: reference.map { Problem(id: "ask", prompt: prompt, reference: ProblemReference(answer: $0)) },
+            contextWindow: contextWindow)
+        printError("Strategy \(strategy.specification) on \(provider.modelName) (\(note)).")
+        return try await strategy.answer(prompt, using: context)
     }
 }

@@ -3,6 +3,7 @@ import Datasets
 import Experiments
 import Foundation
 import Metrics
+import QuorumKit
 import ScalingCore
 import Verifiers
 

@@ -6,14 +6,17 @@ import Foundation
 import Metrics
 import ModelHub
 import OpenAIClient
+import QuorumKit
 import Report
 import RunStore
 import ScalingCore
 import Verifiers
 
 /// `quorum run`: sample N completions per problem, verify them, store every sample.
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct RunCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Sample N completions for every problem of a data set, verify and store each one (resumable, extendable).",
         discussion: """
@@ -24,7 +27,10 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RunOptions
 
-    func run() async throws {
+    /// The run the command line describes, assembled by the library.
+    public func specification() throws -> RunSpecification { try options.specification() }
+
+    public func run() async throws {
         try await options.execute(printSummary: true)
     }
 }
@@ -45,20 +51,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .short, help: "Samples per problem.")
     var n: Int = 8
 
-    @Option(help: "Sampling temperature (0 = greedy).")
-    var temperature: Double = 0.6
-
-    @Option(help: "Nucleus sampling threshold.")
-    var topP: Double?
-
-    @Option(help: "Sample only from the k most likely tokens.")
-    var topK: Int?
-
-    @Option(help: "Drop tokens less likely than this fraction of the most likely one.")
-    var minP: Double?
-
-    @Option(help: "Most tokens per sample.")
-    var maxTokens: Int = 256
+    @OptionGroup(title: "Sampling") var sampling: SamplingOptions
 
     @Option(help: "Only the first P problems of the data set.")
     var limit: Int?
@@ -78,7 +71,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Samples decoded together per request (one shared-prompt batch).")
     var samplesPerRequest: Int = 16
 
-    @Option(help: "Requests in flight at once; the embedded engine decodes them together (continuous batching). Default: enough to keep the engine's \(RunOptions.embeddedBatchWidth) decode rows full.")
+    @Option(help: "Requests in flight at once; the embedded engine decodes them together (continuous batching). Default: enough to keep the engine's \(ModelBackend.defaultBatchWidth) decode rows full.")
     var concurrency: Int?
 
     @Flag(help: "No progress bar.")
@@ -95,49 +88,61 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup var strategyOptions: StrategyOptions
 
-    func validate() throws {
-        guard n >= 1 else { throw ValidationError("-n must be at least 1.") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more.") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-        if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1].") }
-        guard samplesPerRequest >= 1 else { throw ValidationError("--samples-per-request must be at least 1.") }
-        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1.") }
+    @Option(help: "Embedded engine worker threads (default: all processors).")
+    var threads: Int?
+
+    public func validate() throws {
+        let specification = try specification()
+        do { try specification.validate() } catch { throw ValidationError(Self.optionMessage(error)) }
+        do { try ThreadCount.validate(threads) } catch { throw ValidationError(error.description) }
+    }
+
+    /// The run these options describe; the library assembles it (`RunSpecification.prepare`).
+    func specification() throws -> RunSpecification {
+        var specification = RunSpecification(dataset: dataset, model: model)
+        specification.openAI = try backendOptions.openAIConfiguration(model: model, backend: backend)
+        if let openAI = specification.openAI { specification.model = openAI.model }
+        guard backend == nil || backend == "embedded" || backend == "openai" else {
+            throw ValidationError("--backend must be `embedded` or `openai`, not '\(backend!)'.")
+        }
+        specification.samplesPerProblem = n
+        specification.sampling = sampling.parameters
+        specification.limit = limit
+        specification.promptTemplate = promptTemplate
+        specification.verifier = verifier
+        specification.seed = seed
+        specification.samplesPerRequest = samplesPerRequest
+        specification.concurrency = concurrency
+        specification.skipInvalid = skipInvalid
+        specification.retryPermanentFailures = retryPermanentFailures
+        specification.threads = threads
+        return specification
+    }
+
+    /// A specification error in the words of the command line: `samplesPerProblem` is `-n`.
+    static func optionMessage(_ error: QuorumKitError) -> String {
+        switch error {
+        case .invalidSpecification(let field, let message):
+            let option = ["samplesPerProblem": "-n", "sampling.temperature": "--temperature", "sampling.maxTokens": "--max-tokens",
+                          "sampling.topP": "--top-p", "sampling.topK": "--top-k", "sampling.minP": "--min-p", "limit": "--limit",
+                          "samplesPerRequest": "--samples-per-request", "concurrency": "--concurrency",
+                          "verifier": "--verifier"][field] ?? field
+            return "\(option) \(message)."
+        }
     }
 
     /// Runs the plan and returns the run id.
     @discardableResult
     func execute(printSummary: Bool) async throws -> String {
-        let loaded = try DatasetCatalog.load(dataset, skipInvalid: skipInvalid)
-        if !loaded.skipped.isEmpty {
-            printError("skipped \(loaded.skipped.count) invalid record\(loaded.skipped.count == 1 ? "" : "s") of \(dataset) (not part of the run); the first: \(loaded.skipped[0].message)")
+        let run = try specification().prepare()
+        if let first = run.skipped.first {
+            printError("skipped \(run.skipped.count) invalid record\(run.skipped.count == 1 ? "" : "s") of \(dataset) (not part of the run); the first: \(first)")
         }
-        var problems = loaded.problems
-        if let limit { problems = Array(problems.prefix(limit)) }
-        let template = try RunTemplates.template(named: promptTemplate, datasetFormat: loaded.format.rawValue, seed: seed)
-        let verifierName = verifier ?? VerifierChoice.defaultName(for: problems)
-        let check = try VerifierChoice.make(verifierName)
-        let openAI = try backendOptions.openAIConfiguration(model: model, backend: backend)
-        let provider = try await makeProvider(openAI)
-
-        let datasetPath = try DatasetCatalog.resolvedPath(dataset)
-        let configuration = RunConfiguration(
-            dataset: dataset, datasetSHA256: try fileSHA256(datasetPath),
-            model: openAI?.model ?? model, modelSHA256: openAI == nil ? try modelSHA256() : nil,
-            backend: openAI.map(BackendOptions.runBackendName) ?? "embedded",
-            promptTemplate: template.name, promptTemplateSHA256: template.sha256,
-            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, maxTokens: maxTokens,
-                                         logprobs: 0),
-            seed: seed, verifier: verifierName)
+        let problems = run.problems
         let runStore = try RunStore(path: store ?? RunStore.defaultPath())
-        let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: n, template: template,
-                               samplesPerRequest: samplesPerRequest,
-                               concurrentRequests: concurrency ?? openAI?.maxConcurrentRequests ?? SamplingRun.concurrencyFilling(
-                                   batchWidth: Self.embeddedBatchWidth, samplesPerRequest: min(n, samplesPerRequest)),
-                               retryPermanentFailures: retryPermanentFailures)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(configuration.model) (\(configuration.backend)), template \(template.name), verifier \(verifierName)")
-        let outcome = try await plan.run(store: runStore, provider: provider, verifier: check) { bar.update($0) }
+        printError("run \(run.runID): \(problems.count) problems × \(n) samples, \(run.configuration.model) (\(run.configuration.backend)), template \(run.template.name), verifier \(run.verifierName)")
+        let outcome = try await run.sample(store: runStore) { bar.update($0) }
         bar.finish()
         printError("stored \(outcome.produced) new samples (\(outcome.alreadyStored) were already stored) in \(String(format: "%.1f", outcome.seconds)) s"
                    + Self.failureSummary(outcome))
@@ -146,11 +151,9 @@ struct RunOptions: ParsableArguments {
             // Nothing to score: say why instead of "no samples yet".
             throw ExperimentError.invalidArgument("No problem of run \(outcome.runID) could be sampled (see above); fix the cause and run the command again.")
         }
-        try await strategyOptions.evaluate(runID: outcome.runID, store: runStore, problems: problems, template: template,
-                                           provider: provider, verifier: check, model: model, quiet: quiet)
+        try await strategyOptions.evaluate(run: run, store: runStore, quiet: quiet)
         if printSummary {
-            let report = try RunAnalysis(modelShape: ReportCommand.modelShape(model), bootstrapResamples: 200)
-                .report(runID: outcome.runID, store: runStore)
+            let report = try run.report(store: runStore)
             print(TerminalTable.render(ReportInput(title: "run \(outcome.runID)", generatedAt: Date(), runs: [report]), width: 100))
             print("\nReport: quorum report \(outcome.runID)")
         }
@@ -190,26 +193,6 @@ struct RunOptions: ParsableArguments {
         return lines
     }
 
-    func makeProvider(_ openAI: OpenAIClientConfiguration?) async throws -> any CompletionProvider {
-        if let openAI { return try OpenAICompletionProvider(openAI) }
-        guard backend == nil || backend == "embedded" else {
-            throw ValidationError("--backend must be `embedded` or `openai`, not '\(backend!)'.")
-        }
-        let path = try ModelCache().resolve(model).path
-        return try EmbeddedCompletionProvider(path: path, modelName: model, maxSamples: Self.embeddedBatchWidth)
-    }
-
-    /// Samples the embedded engine decodes at once over all in-flight requests.
-    static let embeddedBatchWidth = 64
-
-    func modelSHA256() throws -> String? {
-        if let spec = ModelCatalog.named(model) { return spec.sha256 }
-        return try ModelCache.sha256(of: ModelCache().resolve(model))
-    }
-
-    func fileSHA256(_ path: String) throws -> String {
-        try ModelCache.sha256(of: URL(fileURLWithPath: path))
-    }
 }
 
 /// A one-line progress bar on standard error: samples done of total, rate, ETA, pass@1.

@@ -9,6 +9,7 @@ import RunStore
 import ScalingCore
 import Tokenizers
 import Training
+import QuorumKit
 
 /// `quorum train`: fine-tune a model on the CPU with the in-process training engine.
 struct TrainCommand: ParsableCommand {

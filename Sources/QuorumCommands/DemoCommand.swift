@@ -4,6 +4,7 @@ import Foundation
 import ModelHub
 import Report
 import RunStore
+import QuorumKit
 
 /// `quorum demo`: the README's first command, the main job end to end on the default model.
 ///

@@ -1,10 +1,12 @@
 import ArgumentParser
 
 /// The `quorum` command: a thin front end; each subcommand lives in its own file
-/// and calls into the libraries.
-@main
-struct Quorum: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// and calls into the libraries (QuorumKit first). Tests parse and run it in-process
+/// (`Quorum.parseAsRoot`); the executable's `main.swift` only calls `Quorum.main()`.
+public struct Quorum: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "quorum",
         abstract: "Spend inference-time compute on language models and measure what it buys.",
         version: "0.1.0",

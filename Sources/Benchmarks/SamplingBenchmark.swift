@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Models
 import Tokenizers
@@ -207,7 +208,7 @@ extension SamplingBenchmark {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let stepsBefore = engine.batch.counters.decodeSteps
+        let stepsBefore = engine.decodeSteps
         var outputs: [GenerationOutput] = []
         for result in engine.generate(requests) { outputs.append(try result.get()) }
         let wallSeconds = (clock.now - start).inSeconds
@@ -216,7 +217,7 @@ extension SamplingBenchmark {
         timings.generatedTokenCount = outputs.reduce(0) { $0 + $1.timings.generatedTokenCount }
         timings.promptSeconds = outputs.map(\.timings.promptSeconds).max() ?? 0
         timings.decodeSeconds = max(0, wallSeconds - timings.promptSeconds)
-        timings.decodeSteps = engine.batch.counters.decodeSteps - stepsBefore
+        timings.decodeSteps = engine.decodeSteps - stepsBefore
         return timings
     }
 }

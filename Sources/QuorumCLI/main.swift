@@ -1,0 +1,4 @@
+import QuorumCommands
+
+// The `quorum` executable: every command lives in the QuorumCommands library.
+await Quorum.main()
