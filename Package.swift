@@ -116,7 +116,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings),
-        .executableTarget(name: "QuorumCLI", dependencies: ["QuorumCommands"], swiftSettings: commonSettings),
+        .executableTarget(name: "QuorumCLI", dependencies: ["QuorumCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: commonSettings),
 
         // Tests (Swift Testing). Tests/Fixtures holds small committed files.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "GGUF", "TestSupport"], swiftSettings: commonSettings),

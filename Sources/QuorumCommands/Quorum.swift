@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `quorum` command: a thin front end; each subcommand lives in its own file
 /// and calls into the libraries (QuorumKit first). Tests parse and run it in-process
-/// (`Quorum.parseAsRoot`); the executable's `main.swift` only calls `Quorum.main()`.
+/// (`Quorum.parseAsRoot`); the executable is `@main extension Quorum {}`.
 public struct Quorum: AsyncParsableCommand {
     public init() {}
 

@@ -1,4 +1,0 @@
-import QuorumCommands
-
-// The `quorum` executable: every command lives in the QuorumCommands library.
-await Quorum.main()
