@@ -134,10 +134,13 @@ struct RunOptions: ParsableArguments {
     /// Runs the plan and returns the run id.
     @discardableResult
     func execute(printSummary: Bool) async throws -> String {
-        let run = try specification().prepare()
-        if let first = run.skipped.first {
-            printError("skipped \(run.skipped.count) invalid record\(run.skipped.count == 1 ? "" : "s") of \(dataset) (not part of the run); the first: \(first)")
+        let specification = try specification()
+        // Said before the model loads, so a run that then fails still names what it skipped.
+        let loaded = try specification.loadProblems()
+        if let first = loaded.skipped.first {
+            printError("skipped \(loaded.skipped.count) invalid record\(loaded.skipped.count == 1 ? "" : "s") of \(dataset) (not part of the run); the first: \(first)")
         }
+        let run = try specification.prepare(loaded)
         let problems = run.problems
         let runStore = try RunStore(path: store ?? RunStore.defaultPath())
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)

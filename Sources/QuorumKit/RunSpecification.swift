@@ -85,13 +85,21 @@ public struct RunSpecification: Sendable {
         try check(batchWidth >= 1, "batchWidth", "must be at least 1")
     }
 
-    /// Loads the problems, the template, the verifier and the model; nothing is sampled yet.
-    public func prepare() throws -> PreparedRun {
-        try validate()
+    /// The run's problems (the first `limit` of the data set) and the records skipped as
+    /// invalid; `prepare` loads them itself when not given them.
+    public func loadProblems() throws -> RunProblems {
         let loaded = try DatasetCatalog.load(dataset, skipInvalid: skipInvalid)
-        var problems = loaded.problems
-        if let limit { problems = Array(problems.prefix(limit)) }
-        let template = try RunTemplates.template(named: promptTemplate, datasetFormat: loaded.format.rawValue, seed: seed)
+        return RunProblems(problems: Array(loaded.problems.prefix(limit ?? loaded.problems.count)),
+                           skipped: loaded.skipped.map(\.message), format: loaded.format.rawValue)
+    }
+
+    /// Loads the problems (unless given), the template, the verifier and the model; nothing
+    /// is sampled yet.
+    public func prepare(_ loaded: RunProblems? = nil) throws -> PreparedRun {
+        try validate()
+        let loaded = try loaded ?? loadProblems()
+        let problems = loaded.problems
+        let template = try RunTemplates.template(named: promptTemplate, datasetFormat: loaded.format, seed: seed)
         let verifierName = verifier ?? VerifierChoice.defaultName(for: problems)
         let check = try VerifierChoice.make(verifierName)
         let backend = try openAI.map(ModelBackend.openAI)
@@ -106,7 +114,7 @@ public struct RunSpecification: Sendable {
         let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: samplesPerProblem,
                                template: template, samplesPerRequest: samplesPerRequest,
                                concurrentRequests: concurrentRequests, retryPermanentFailures: retryPermanentFailures)
-        return PreparedRun(specification: self, problems: problems, skipped: loaded.skipped.map(\.message),
+        return PreparedRun(specification: self, problems: problems, skipped: loaded.skipped,
                            template: template, verifierName: verifierName, verifier: check, backend: backend, plan: plan)
     }
 
@@ -117,6 +125,16 @@ public struct RunSpecification: Sendable {
         parameters.logprobs = 0
         return parameters
     }
+}
+
+/// A run's problems as loaded from its data set.
+public struct RunProblems: Sendable {
+    /// The problems asked, in data set order.
+    public let problems: [Problem]
+    /// Why each skipped record of the data set was invalid (with `skipInvalid`).
+    public let skipped: [String]
+    /// The data set's format (it picks the default prompt template).
+    public let format: String
 }
 
 /// A run ready to sample: its problems, template, verifier and model loaded.
