@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Engine", "Models", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "QuorumKitTests", dependencies: ["QuorumKit", "Engine", "GGUF", "OpenAIClient", "Aggregation", "Experiments", "RunStore", "ScalingCore", "ModelHub", "Report", "Metrics", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "CommandsTests", dependencies: [
-            "QuorumCommands", "QuorumKit", "ScalingCore", "Engine", "TestSupport",
+            "QuorumCommands", "QuorumKit", "ScalingCore", "Engine", "RunStore", "Datasets", "ModelHub", "Report", "TestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: commonSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "OpenAIAPI", "Engine", "ModelHub", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
