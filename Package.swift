@@ -70,7 +70,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Datasets", dependencies: ["ScalingCore", "CZlib"], swiftSettings: commonSettings),
         .target(name: "Verifiers", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
-        .target(name: "Metrics", swiftSettings: commonSettings),
+        .target(name: "Metrics", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
         .target(name: "Report", swiftSettings: commonSettings),
         .target(name: "Aggregation", dependencies: ["ScalingCore", "Verifiers", "Metrics"], swiftSettings: commonSettings),
 
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "GGUF", "Tokenizers", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "GGUF", "Kernels", "TensorCore", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "TestSupport"], swiftSettings: commonSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Tokenizers", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "Metrics", "Report", "Datasets", "Verifiers", "Aggregation", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),

@@ -207,6 +207,17 @@ struct FewShotTemplateTests {
         }
     }
 
+    /// The examples a problem gets are part of its stored prompt: SplitMix64 seeded by the
+    /// SHA-256 of "seed/problem id", drawing from the remaining pool. Values from a Python
+    /// transcription (hashlib), so the choice cannot drift.
+    @Test func exampleChoiceIsTheStoredOne() {
+        let examples = FewShotExamples.gsm8k(from: Self.trainLike(20), seed: 3)
+        let first = Problem(id: "train/4", prompt: .text("x"), reference: ProblemReference())
+        let second = Problem(id: "test/9", prompt: .text("x"), reference: ProblemReference())
+        #expect(examples.choose(for: first).map(\.id) == ["train/2", "train/16", "train/11", "train/13", "train/5"])
+        #expect(examples.choose(for: second).map(\.id) == ["train/11", "train/0", "train/8", "train/17", "train/18"])
+    }
+
     @Test func fiveDistinctExamplesPerProblemStableAndNeverTheProblemItself() {
         let examples = FewShotExamples.gsm8k(from: Self.trainLike(20), seed: 3)
         let template = PromptTemplate.gsm8kFewShot(examples)
