@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "GGUF", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "RunStore", "ScalingCore", "Metrics", "Report", "Datasets", "Verifiers", "Aggregation", "Engine", "GGUF", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
-        .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore"], swiftSettings: commonSettings),
+        .testTarget(name: "ScalingCoreTests", dependencies: ["ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ScalingCore", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "VerifiersTests", dependencies: ["Verifiers", "ScalingCore", "Datasets", "TestSupport"], swiftSettings: commonSettings),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"], swiftSettings: commonSettings),
