@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ScalingCore
 
 /// A token and its log-probability under the model.
 public struct TokenProbability: Sendable, Equatable {

@@ -273,17 +273,11 @@ public struct FewShotExamples: Sendable, Hashable {
     public func choose(for problem: Problem) -> [Example] {
         var h = SHA256()
         h.update(Array("\(seed)/\(problem.id)".utf8))
-        var state = UInt64(h.finalizeHex().prefix(16), radix: 16)!
+        var generator = SplitMix64(seed: UInt64(h.finalizeHex().prefix(16), radix: 16)!)
         var pool = examples.filter { $0.id != problem.id }
         var chosen: [Example] = []
         while chosen.count < perPrompt, !pool.isEmpty {
-            // SplitMix64 step.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            chosen.append(pool.remove(at: Int(z % UInt64(pool.count))))
+            chosen.append(pool.remove(at: Int(generator.next() % UInt64(pool.count))))
         }
         return chosen
     }

@@ -1,3 +1,5 @@
+import ScalingCore
+
 /// A point estimate with a confidence interval.
 public struct ConfidenceInterval: Sendable, Equatable, Codable {
     /// The statistic on the original problems.

@@ -1,3 +1,5 @@
+import ScalingCore
+
 extension VoteEstimator {
     /// How often a vote over a random k-subset is tied: the fraction of `subsets` random
     /// k-subsets (drawn as ``monteCarlo(_:method:k:subsets:seed:)`` draws them, so the same

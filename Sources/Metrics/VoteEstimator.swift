@@ -1,4 +1,5 @@
 import Foundation
+import ScalingCore
 
 /// maj@k, best-of-N@k and weighted-vote@k: the chance that a selection method applied to
 /// a random k-subset of a problem's n samples returns a correct answer.

@@ -59,8 +59,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "A built-in prompt template (gsm8k-chat, gsm8k-fewshot, math-chat, humaneval-completion, mbpp-chat, arc-chat, plain) or a template file. Default: the data set's.")
     var promptTemplate: String?
 
-    @Option(help: "How samples are checked: math, python-tests, exact. Default: python-tests for code data sets, else math.")
-    var verifier: String?
+    @Option(help: "How samples are checked: math, python-tests, exact. Default: python-tests for code data sets, else math.",
+            transform: { try VerifierKind(parsing: $0) })
+    var verifier: VerifierKind?
 
     @Option(help: "The run store (default: $QUORUM_HOME/runs.sqlite).")
     var store: String?
@@ -125,8 +126,7 @@ struct RunOptions: ParsableArguments {
         case .invalidSpecification(let field, let message):
             let option = ["samplesPerProblem": "-n", "sampling.temperature": "--temperature", "sampling.maxTokens": "--max-tokens",
                           "sampling.topP": "--top-p", "sampling.topK": "--top-k", "sampling.minP": "--min-p", "limit": "--limit",
-                          "samplesPerRequest": "--samples-per-request", "concurrency": "--concurrency",
-                          "verifier": "--verifier"][field] ?? field
+                          "samplesPerRequest": "--samples-per-request", "concurrency": "--concurrency"][field] ?? field
             return "\(option) \(message)."
         }
     }
@@ -144,7 +144,7 @@ struct RunOptions: ParsableArguments {
         let problems = run.problems
         let runStore = try RunStore(path: store ?? RunStore.defaultPath())
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        printError("run \(run.runID): \(problems.count) problems × \(n) samples, \(run.configuration.model) (\(run.configuration.backend)), template \(run.template.name), verifier \(run.verifierName)")
+        printError("run \(run.runID): \(problems.count) problems × \(n) samples, \(run.configuration.model) (\(run.configuration.backend)), template \(run.template.name), verifier \(run.verifierKind)")
         let outcome = try await run.sample(store: runStore) { bar.update($0) }
         bar.finish()
         printError("stored \(outcome.produced) new samples (\(outcome.alreadyStored) were already stored) in \(String(format: "%.1f", outcome.seconds)) s"

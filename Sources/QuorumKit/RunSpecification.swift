@@ -44,9 +44,8 @@ public struct RunSpecification: Sendable {
     public var limit: Int?
     /// A built-in template name or a template file; nil: the data set format's default.
     public var promptTemplate: String?
-    /// How samples are checked (`VerifierChoice.names`); nil: unit tests for code data
-    /// sets, else the math check.
-    public var verifier: String?
+    /// How samples are checked; nil: unit tests for code data sets, else the math check.
+    public var verifier: VerifierKind?
     /// Base seed; each sample's seed derives from it, the problem id and the sample index.
     public var seed: UInt64 = 0
     /// Samples decoded together per request (one shared-prompt batch).
@@ -100,22 +99,22 @@ public struct RunSpecification: Sendable {
         let loaded = try loaded ?? loadProblems()
         let problems = loaded.problems
         let template = try RunTemplates.template(named: promptTemplate, datasetFormat: loaded.format, seed: seed)
-        let verifierName = verifier ?? VerifierChoice.defaultName(for: problems)
-        let check = try VerifierChoice.make(verifierName)
+        let verifierKind = verifier ?? VerifierKind.default(for: problems)
+        let check = try verifierKind.makeVerifier()
         let backend = try openAI.map(ModelBackend.openAI)
             ?? ModelBackend.embedded(model, name: model, threads: threads, batchWidth: batchWidth)
         let configuration = RunConfiguration(
             dataset: dataset, datasetSHA256: try ModelCache.sha256(of: URL(fileURLWithPath: DatasetCatalog.resolvedPath(dataset))),
             model: backend.modelName, modelSHA256: backend.modelSHA256, backend: backend.backendName,
             promptTemplate: template.name, promptTemplateSHA256: template.sha256,
-            sampling: recordedSampling, seed: seed, verifier: verifierName)
+            sampling: recordedSampling, seed: seed, verifier: verifierKind)
         let concurrentRequests = concurrency ?? openAI?.maxConcurrentRequests
             ?? SamplingRun.concurrencyFilling(batchWidth: batchWidth, samplesPerRequest: min(samplesPerProblem, samplesPerRequest))
         let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: samplesPerProblem,
                                template: template, samplesPerRequest: samplesPerRequest,
                                concurrentRequests: concurrentRequests, retryPermanentFailures: retryPermanentFailures)
         return PreparedRun(specification: self, problems: problems, skipped: loaded.skipped,
-                           template: template, verifierName: verifierName, verifier: check, backend: backend, plan: plan)
+                           template: template, verifierKind: verifierKind, verifier: check, backend: backend, plan: plan)
     }
 
     /// The sampling parameters a run records: the chosen tokens' log-probabilities are
@@ -145,7 +144,7 @@ public struct PreparedRun: Sendable {
     /// Why each skipped record of the data set was invalid (with `skipInvalid`).
     public let skipped: [String]
     public let template: PromptTemplate
-    public let verifierName: String
+    public let verifierKind: VerifierKind
     public let verifier: any Verifier
     public let backend: ModelBackend
     public let plan: SamplingRun

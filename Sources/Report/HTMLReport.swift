@@ -91,7 +91,7 @@ public enum HTMLReport {
         html += headers.map { "<th class=\"\($0.1)\">\(escape($0.0))</th>" }.joined()
         html += "</tr></thead>\n<tbody>\n"
         for (index, run) in input.runs.enumerated() {
-            let summary = RunSummary(run)
+            let summary = RunHeadline(run)
             var cells: [String] = [
                 "<td class=\"label\"><span class=\"swatch\" style=\"background:\(ChartStyle.color(index))\"></span>\(escape(run.label))</td>",
                 numberCell("\(run.problemCount) × \(run.samplesPerProblem)"
@@ -231,7 +231,7 @@ public enum HTMLReport {
 
     /// Every curve at the table budgets (1, 2, 4, …, max k), with intervals where known.
     static func curveTable(_ run: RunReport) -> String {
-        let ks = RunSummary.tableKs(run)
+        let ks = RunHeadline.tableKs(run)
         guard !ks.isEmpty else { return "<p class=\"empty\">No curve points.</p>\n" }
         let curves = run.curves.filter { !$0.plottable.isEmpty }
         var html = "<div class=\"table-wrap\"><table class=\"curves\">\n<thead><tr><th class=\"num\">k</th>"

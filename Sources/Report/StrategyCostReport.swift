@@ -47,7 +47,7 @@ public enum StrategyCostReport {
     /// Every curve at the table budgets with its accuracy and its cost per problem, and the
     /// tie rate of votes; each curve's estimation details below the table.
     public static func table(_ run: RunReport) -> String {
-        let ks = RunSummary.tableKs(run)
+        let ks = RunHeadline.tableKs(run)
         let curves = run.curves.filter { curve in curve.plottable.contains { $0.cost != nil } }
         guard !ks.isEmpty, !curves.isEmpty else { return "" }
         let p = Double(max(run.problemCount, 1))

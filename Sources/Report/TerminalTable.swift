@@ -30,7 +30,7 @@ public enum TerminalTable {
     }
 
     static func curveLines(_ run: RunReport, width: Int) -> [String] {
-        let ks = RunSummary.tableKs(run)
+        let ks = RunHeadline.tableKs(run)
         let curves = run.curves.filter { !$0.plottable.isEmpty }
         guard !ks.isEmpty, !curves.isEmpty else { return ["  (no curve points)"] }
         let kWidth = max(6, String(ks.last ?? 1).count + 2)

@@ -64,16 +64,10 @@ public struct DataOrder: Sendable, Codable, Equatable {
     /// The permutation of epoch `epoch` (Fisher–Yates over SplitMix64 seeded by seed and epoch).
     public func permutation(epoch: Int) -> [Int] {
         var order = Array(0..<count)
-        var state = seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        // The golden-ratio multiple keeps the historical seeding (stored checkpoints resume with it).
+        var generator = SplitMix64(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15))
         if count > 1 {
-            for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, Int(next() % UInt64(i + 1))) }
+            for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
         }
         return order
     }

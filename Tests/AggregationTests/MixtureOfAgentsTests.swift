@@ -8,10 +8,7 @@ import Testing
 struct MixtureOfAgentsTests {
     /// The aggregator instruction as METHODS.md §4 quotes it from the MoA reference code.
     static func instructionFromMethods() throws -> String {
-        let url = TestPaths.sharedData.deletingLastPathComponent().appendingPathComponent("docs/METHODS.md")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw TestSupportError("\(url.path) is missing; set QUORUM_DATA to the shared data folder (its sibling docs/ holds METHODS.md).")
-        }
+        let text = try String(contentsOf: TestPaths.sharedDocument("METHODS.md"), encoding: .utf8)
         // The quote: consecutive "> " lines after "Aggregator prompt".
         let lines = text.components(separatedBy: "\n")
         guard let start = lines.firstIndex(where: { $0.hasPrefix("> You have been provided") }) else {

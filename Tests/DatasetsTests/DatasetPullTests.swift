@@ -55,7 +55,7 @@ struct DatasetPullTests {
     }
 
     @Test func pullsChecksAndThenFindsNothingToDo() async throws {
-        let server = try LoopbackServer(serving: TestPaths.sharedData)
+        let server = try LoopbackServer(serving: try TestPaths.sharedData())
         let destination = try Self.temporaryFolder()
         let first = try await DatasetCatalog.pull("gsm8k", mirror: server.url, destinationRoot: destination.path)
         let path = destination.appendingPathComponent("gsm8k/test.jsonl").path

@@ -8,7 +8,7 @@ enum DatasetTestFiles {
     /// the data, so a missing data folder fails loudly instead of skipping.
     static func requireDataRoot() throws -> String {
         _ = try TestPaths.sharedDataFile("gsm8k/test.jsonl")
-        return TestPaths.sharedData.path
+        return try TestPaths.sharedData().path
     }
 
     /// A committed fixture under Tests/Fixtures/datasets.

@@ -1,4 +1,5 @@
 import Engine
+import ScalingCore
 import Testing
 
 /// The in-place top-k selection the sampler uses without penalties must keep exactly

@@ -76,7 +76,7 @@ struct SamplingRunTests {
     static func configuration() -> RunConfiguration {
         RunConfiguration(dataset: "test", datasetSHA256: "0", model: "seeded", modelSHA256: nil, backend: "test",
                          promptTemplate: PromptTemplate.gsm8kChat.name, promptTemplateSHA256: PromptTemplate.gsm8kChat.sha256,
-                         sampling: SamplingParameters(), seed: 42, verifier: "last-digit")
+                         sampling: SamplingParameters(), seed: 42, verifier: .custom("last-digit"))
     }
 
     static func store() throws -> RunStore {
@@ -205,6 +205,17 @@ struct FewShotTemplateTests {
             Problem(id: "train/\(i)", prompt: .text("Q\(i)?"), reference: ProblemReference(answer: "\(i)"),
                     metadata: ["solution": .string("Work \(i).")])
         }
+    }
+
+    /// The examples a problem gets are part of its stored prompt: SplitMix64 seeded by the
+    /// SHA-256 of "seed/problem id", drawing from the remaining pool. Values from a Python
+    /// transcription (hashlib), so the choice cannot drift.
+    @Test func exampleChoiceIsTheStoredOne() {
+        let examples = FewShotExamples.gsm8k(from: Self.trainLike(20), seed: 3)
+        let first = Problem(id: "train/4", prompt: .text("x"), reference: ProblemReference())
+        let second = Problem(id: "test/9", prompt: .text("x"), reference: ProblemReference())
+        #expect(examples.choose(for: first).map(\.id) == ["train/2", "train/16", "train/11", "train/13", "train/5"])
+        #expect(examples.choose(for: second).map(\.id) == ["train/11", "train/0", "train/8", "train/17", "train/18"])
     }
 
     @Test func fiveDistinctExamplesPerProblemStableAndNeverTheProblemItself() {

@@ -58,6 +58,17 @@ struct ModelCacheTests {
         func cleanUp() { try? FileManager.default.removeItem(at: home.deletingLastPathComponent()) }
     }
 
+    /// File hashing through a memory mapping, against coreutils' `sha256sum` (ScalingCoreTests
+    /// checks the digest itself against the FIPS vectors).
+    @Test func fileDigestMatchesSha256sum() throws {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("quorum-sha-\(UUID().uuidString)")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(try ModelCache.sha256(of: url) == String(try Shell.output(["sha256sum", url.path]).prefix(64)))
+    }
+
     @Test func pullTwiceDownloadsOnce() throws {
         let box = try Sandbox()
         defer { box.cleanUp() }

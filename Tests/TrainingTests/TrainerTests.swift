@@ -25,6 +25,14 @@ import Training
         }
     }
 
+    /// The epoch shuffle is Fisher–Yates over SplitMix64 seeded by seed ^ epoch × golden ratio;
+    /// checkpoints resume with it, so it must not change. Values from a Python transcription.
+    @Test func dataOrderIsTheStoredShuffle() {
+        #expect(DataOrder(seed: 7, count: 10).permutation(epoch: 0) == [8, 1, 5, 9, 0, 4, 3, 2, 6, 7])
+        #expect(DataOrder(seed: 7, count: 10).permutation(epoch: 1) == [6, 4, 8, 3, 1, 7, 0, 2, 5, 9])
+        #expect(DataOrder(seed: 123_456_789, count: 6).permutation(epoch: 3) == [5, 3, 4, 0, 2, 1])
+    }
+
     @Test func zeroLearningRateLeavesWeightsUnchanged() throws {
         let (directory, path) = try Self.tinyFile()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,5 +1,6 @@
 import Foundation
 import ScalingCore
+import TestSupport
 import Testing
 import Verifiers
 
@@ -22,7 +23,9 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
 /// Values from the host the programs look for, so a leak would be seen.
 enum HostileContext {
     static let hostPID = getpid()
-    static let dataPath = ProcessInfo.processInfo.environment["QUORUM_DATA"] ?? "/work/shared/data"
+    /// The benchmark data folder (`TestPaths.sharedData()`); `hostileProgramIsContained` fails
+    /// loudly when there is none, so the probe never looks for a folder that does not exist.
+    static let dataPath = (try? TestPaths.sharedData().path) ?? ""
     /// Host environment values long enough to be unmistakable.
     static let hostEnvironmentValues: [String] = ProcessInfo.processInfo.environment.values
         .filter { $0.count >= 12 && !["/usr/bin:/bin", "C.UTF-8"].contains($0) }.sorted()
@@ -630,6 +633,7 @@ let hostileCases: [HostileCase] = [
 
     @Test(arguments: hostileCases)
     func hostileProgramIsContained(_ hostile: HostileCase) async throws {
+        _ = try TestPaths.sharedData()   // the "reading host files" probe must look for the real data folder
         let sandbox = try CodeTestSupport.hostileSandbox()
         let verdict = await PythonTestsVerifier(sandbox: sandbox).verify(hostile.program, for: Self.problem)
         #expect(verdict.outcome == hostile.expected, "\(hostile.name): \(verdict.outcome), \(verdict.detail ?? "no detail")")

@@ -1,11 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Reads the committed math fixtures (Tests/Fixtures/math) and the shared benchmark data.
 enum MathFixtures {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/math")
+    static let fixtures = TestPaths.fixtures.appendingPathComponent("math")
 
     /// One hand-labelled pair of answer_pairs.jsonl.
     struct Pair: Decodable {
@@ -59,32 +58,13 @@ enum MathFixtures {
 
     /// The records of a shared benchmark file (`math500/test.jsonl`).
     static func dataRecords<T: Decodable>(_ path: String, as type: T.Type) throws -> [T] {
-        try decodeLines(try dataFolder().appendingPathComponent(path), as: type)
+        try decodeLines(try TestPaths.sharedDataFile(path), as: type)
     }
 
     static func decodeLines<T: Decodable>(_ url: URL, as type: T.Type) throws -> [T] {
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").filter { !$0.isEmpty }.map {
             try JSONDecoder().decode(T.self, from: Data($0.utf8))
-        }
-    }
-
-    /// The shared benchmark data folder: `$QUORUM_DATA`, else `<package root>/../shared/data`
-    /// (or two levels up, for a git worktree).
-    static func dataFolder() throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["QUORUM_DATA"] { return URL(fileURLWithPath: env) }
-        let root = fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for up in ["../shared/data", "../../shared/data"] {
-            let url = root.appendingPathComponent(up).standardizedFileURL
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("math500").path) { return url }
-        }
-        throw DataMissing(searched: root.path)
-    }
-
-    struct DataMissing: Error, CustomStringConvertible {
-        let searched: String
-        var description: String {
-            "benchmark data not found next to \(searched) (looked for ../shared/data and ../../shared/data): set QUORUM_DATA to the shared/data folder"
         }
     }
 }

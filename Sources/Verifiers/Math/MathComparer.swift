@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ScalingCore
 
 /// A value met while evaluating: exact when rational arithmetic sufficed, else a double.
 enum MathValue: Sendable {
@@ -547,20 +548,9 @@ struct MathComparer {
 
 @inline(__always) private func naturalLog(_ x: Double) -> Double { log(x) }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, one per check, so the
-/// random points are the same on every run and no state is shared between checks.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The checker's random points come from ScalingCore's `SplitMix64`, one generator per
+/// check with a fixed seed, so the points are the same on every run and no state is shared.
+extension SplitMix64 {
     /// A nonzero rational p/q with |p| ≤ 30 and q among small primes, so distinct
     /// polynomials rarely agree by chance and evaluation stays exact.
     mutating func nextRational() -> MathRational {

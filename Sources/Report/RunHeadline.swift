@@ -1,8 +1,8 @@
 import Foundation
 
 /// The headline numbers of one run, derived from its curves the same way for the HTML table
-/// and the terminal table.
-public struct RunSummary: Sendable, Equatable {
+/// and the terminal table. (A run's progress as the run store lists it is RunStore's `RunSummary`.)
+public struct RunHeadline: Sendable, Equatable {
     /// Coverage at k = 1 (pass@1), if the coverage curve has k = 1.
     public var passAtOne: CurvePoint?
     /// Coverage at the curve's largest k.
@@ -26,7 +26,7 @@ public struct RunSummary: Sendable, Equatable {
         alwaysSolved = run.solveRates.filter { $0 == 1 }.count
     }
 
-    public static func == (lhs: RunSummary, rhs: RunSummary) -> Bool {
+    public static func == (lhs: RunHeadline, rhs: RunHeadline) -> Bool {
         lhs.passAtOne == rhs.passAtOne && lhs.coverageAtMaxK == rhs.coverageAtMaxK && lhs.majorityAtMaxK == rhs.majorityAtMaxK
             && lhs.bestOfNAtMaxK?.name == rhs.bestOfNAtMaxK?.name && lhs.bestOfNAtMaxK?.point == rhs.bestOfNAtMaxK?.point
             && lhs.neverSolved == rhs.neverSolved && lhs.alwaysSolved == rhs.alwaysSolved
