@@ -19,6 +19,7 @@ struct Quorum: AsyncParsableCommand {
             ModelCommand.self,
             DataCommand.self,
             TrainCommand.self,
+            ExportCommand.self,
             BenchCommand.self,
             ServeCommand.self,
         ])
