@@ -10,7 +10,9 @@ of the same loss check JAX at sampled coordinates.
     python3 scripts/training_reference.py request.json
 
 The request (written by the Swift test) names the model file, the sequences (tokens and the
-first scored index), the weights w of the loss L = sum of w * log p(token), the Swift
+first scored index), the loss: either the weights w of L = sum of w * log p(token), or, with a
+`preference` entry (`beta`, `alpha`, `pairs` of sequence indices, the reference's `references`
+per pair), Iterative RPO's DPO + length-normalised NLL loss averaged over the pairs; the Swift
 trainer's log-probabilities and its gradients (raw little-endian float32 in the layout the
 request's `tensors` give). The script writes `output` (JSON): the reference loss and
 log-probabilities, per tensor the largest absolute error of the Swift gradient and the
@@ -111,17 +113,29 @@ def logprobs(params, cfg, tokens):
     return lp[jnp.arange(T - 1), jnp.asarray(tokens[1:])]
 
 
+def preference_loss(lps, spec):
+    """Iterative RPO (Pang et al. 2024), mean over pairs: -log sigmoid(beta * [(c - ref_c) - (r - ref_r)]) - alpha * c / |c|,
+    with c, r the sums of the chosen and rejected sequences' completion log-probabilities."""
+    beta, alpha, total = spec["beta"], spec["alpha"], 0.0
+    for (ci, ri), (ref_c, ref_r) in zip(spec["pairs"], spec["references"]):
+        c, r = jnp.sum(lps[ci]), jnp.sum(lps[ri])
+        z = beta * ((c - ref_c) - (r - ref_r))
+        total = total - jax.nn.log_sigmoid(z) - alpha * c / lps[ci].shape[0]
+    return total / len(spec["pairs"])
+
+
 def main():
     request = json.load(open(sys.argv[1]))
     cfg, params = load(request["model"])
     sequences = request["sequences"]
-    weights = [jnp.asarray(w, dtype=jnp.float64) for w in request["weights"]]
+    weights = [jnp.asarray(w, dtype=jnp.float64) for w in request.get("weights", [])]
 
     def loss_and_lps(params):
-        total, all_lps = 0.0, []
-        for seq, w in zip(sequences, weights):
-            lp = logprobs(params, cfg, seq["tokens"])[seq["completionStart"] - 1 :]
-            all_lps.append(lp)
+        all_lps = [logprobs(params, cfg, seq["tokens"])[seq["completionStart"] - 1 :] for seq in sequences]
+        if "preference" in request:
+            return preference_loss(all_lps, request["preference"]), all_lps
+        total = 0.0
+        for lp, w in zip(all_lps, weights):
             total = total + jnp.sum(w * lp)
         return total, all_lps
 

@@ -21,6 +21,7 @@ public struct Quorum: AsyncParsableCommand {
             ModelCommand.self,
             DataCommand.self,
             TrainCommand.self,
+            ExportCommand.self,
             BenchCommand.self,
             ServeCommand.self,
         ])

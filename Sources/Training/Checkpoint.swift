@@ -8,6 +8,8 @@ public struct CheckpointState: Sendable, Codable, Equatable {
     public var order: DataOrder
     public var history: [StepReport]
     public var optimizerSteps: Int
+    /// A preference run's loss settings (nil for SFT; absent in checkpoints made before there were any).
+    public var preference: IRPOObjective.Settings? = nil
 }
 
 /// A folder of checkpoints: `step-N/` each holding `state.json`, `parameters.f32`,
@@ -26,6 +28,9 @@ public struct CheckpointDirectory: Sendable {
     }
 
     private var latestFile: String { path + "/latest" }
+
+    /// Whether a checkpoint has been saved here.
+    public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: latestFile) }
 
     public func save(_ state: CheckpointState, parameters: ParameterArena, optimizer: AdamW) throws(TrainingError) {
         let name = "step-\(state.history.count)"

@@ -46,6 +46,35 @@ public struct StepReport: Sendable, Codable, Equatable {
     public let scoredTokens: Int
     public let tokens: Int         // prompt included
     public let seconds: Double
+    /// A preference step's figures (nil for SFT).
+    public var preference: PreferenceStepFigures? = nil
+}
+
+/// What a preference step's pairs did, each figure a mean over the step's pairs.
+public struct PreferenceStepFigures: Sendable, Codable, Equatable {
+    public var pairs: Int
+    /// log πθ(w|x) and log πθ(l|x): sums over each completion's tokens, averaged over pairs
+    /// (the paper's Fig. 3: under DPO alone the chosen one falls, with the NLL term it rises).
+    public var chosenLogprob: Double
+    public var rejectedLogprob: Double
+    /// Implicit rewards β·(log πθ − log πref) and their difference.
+    public var chosenReward: Double
+    public var rejectedReward: Double
+    public var margin: Double
+    /// Share of pairs whose implicit reward prefers the winner (margin > 0).
+    public var accuracy: Double
+
+    init(_ outcomes: [IRPOObjective.PairOutcome]) {
+        let n = Double(max(outcomes.count, 1))
+        func mean(_ value: (IRPOObjective.PairOutcome) -> Double) -> Double { outcomes.reduce(0) { $0 + value($1) } / n }
+        pairs = outcomes.count
+        chosenLogprob = mean(\.chosenLogprob)
+        rejectedLogprob = mean(\.rejectedLogprob)
+        chosenReward = mean(\.chosenReward)
+        rejectedReward = mean(\.rejectedReward)
+        margin = mean(\.margin)
+        accuracy = mean { $0.margin > 0 ? 1 : 0 }
+    }
 }
 
 /// The order in which a run visits its examples: a seeded shuffle per epoch, a cursor
@@ -74,6 +103,12 @@ public struct DataOrder: Sendable, Codable, Equatable {
 
     /// The next examples up to `scoredTokens` scored tokens (at least one example).
     public mutating func take(scoredTokens: Int, from examples: [TrainingSequence]) -> [Int] {
+        take(scoredTokens: scoredTokens, scoredCounts: examples.map(\.scoredCount))
+    }
+
+    /// The next examples up to `scoredTokens` scored tokens (at least one example), where
+    /// example `i` scores `scoredCounts[i]` tokens.
+    public mutating func take(scoredTokens: Int, scoredCounts: [Int]) -> [Int] {
         var taken: [Int] = [], total = 0
         var permutation = self.permutation(epoch: epoch)
         while taken.isEmpty || total < scoredTokens {
@@ -85,96 +120,39 @@ public struct DataOrder: Sendable, Codable, Equatable {
             let e = permutation[index]
             index += 1
             taken.append(e)
-            total += examples[e].scoredCount
+            total += scoredCounts[e]
         }
         return taken
     }
 }
 
 /// Supervised fine-tuning (token NLL over completion tokens, the STaR / rejection-sampling
-/// baseline): steps of AdamW over micro-batches, checkpoints that resume bit for bit.
+/// baseline): `SFTObjective` over the shared optimizer loop (`TrainingLoop`), whose
+/// checkpoints resume bit for bit.
 public final class SFTTrainer {
-    public let model: TrainingModel
     public let examples: [TrainingSequence]
-    public let settings: TrainingSettings
-    public let optimizer: AdamW
-    public private(set) var order: DataOrder
-    public private(set) var history: [StepReport] = []
-    public var checkpoints: CheckpointDirectory?
+    let loop: TrainingLoop
 
     public init(model: TrainingModel, examples: [TrainingSequence], settings: TrainingSettings,
                 checkpoints: CheckpointDirectory? = nil) throws(TrainingError) {
-        try settings.validate(exampleCount: examples.count)
-        for (i, e) in examples.enumerated() where e.tokens.count > settings.microBatchTokens {
-            throw .invalidBatch(reason: "example \(i) has \(e.tokens.count) tokens, more than --micro-batch-tokens \(settings.microBatchTokens)")
-        }
-        self.model = model
         self.examples = examples
-        self.settings = settings
-        self.optimizer = AdamW(layout: model.layout, settings: settings.adam)
-        self.order = DataOrder(seed: settings.seed, count: examples.count)
-        self.checkpoints = checkpoints
-        if let checkpoints, let state = try checkpoints.loadLatest(into: model.parameters, optimizer: optimizer) {
-            guard state.settings == settings else {
-                throw .invalidCheckpoint(path: checkpoints.path, reason: "it was made with other settings (\(state.settings)); a resumed run must use the same")
-            }
-            guard state.exampleCount == examples.count else {
-                throw .invalidCheckpoint(path: checkpoints.path, reason: "it was made with \(state.exampleCount) examples, this run has \(examples.count)")
-            }
-            order = state.order
-            history = state.history
-        }
+        loop = try TrainingLoop(model: model, examples: examples.map { [$0] }, settings: settings, preference: nil,
+                                checkpoints: checkpoints)
     }
 
-    public var completedSteps: Int { history.count }
+    public var model: TrainingModel { loop.model }
+    public var settings: TrainingSettings { loop.settings }
+    public var optimizer: AdamW { loop.optimizer }
+    public var order: DataOrder { loop.order }
+    public var history: [StepReport] { loop.history }
+    public var completedSteps: Int { loop.history.count }
 
     /// Runs the remaining steps, calling `progress` after each; `stoppingAfter` ends the
     /// call once that many steps are done (the run continues on the next call).
     public func run(stoppingAfter: Int? = nil, progress: (StepReport) -> Void = { _ in }) throws(TrainingError) {
-        let schedule = settings.learningRateSchedule
-        while history.count < min(settings.steps, stoppingAfter ?? .max) {
-            let step = history.count
-            let started = ContinuousClock.now
-            let chosen = order.take(scoredTokens: settings.batchTokens, from: examples)
-            let batch = chosen.map { examples[$0] }
-            let scored = batch.reduce(0) { $0 + $1.scoredCount }
-            model.zeroGradients()
-            var loss = 0.0
-            for micro in Self.microBatches(batch, tokenLimit: settings.microBatchTokens) {
-                let logprobs = try model.forward(micro)
-                let (partial, gradients) = SFTObjective.loss(logprobs: logprobs, totalTokens: scored)
-                try model.backward(gradients)
-                loss += partial
-            }
-            let rate = schedule.rate(at: step)
-            let norm = optimizer.step(parameters: model.parameters, gradients: model.gradients, rate: rate, pool: model.pool)
-            let report = StepReport(step: step + 1, loss: loss, learningRate: rate, gradientNorm: norm, scoredTokens: scored,
-                                    tokens: batch.reduce(0) { $0 + $1.tokens.count },
-                                    seconds: (ContinuousClock.now - started).inSeconds)
-            history.append(report)
-            progress(report)
-            let every = settings.checkpointEvery
-            if let checkpoints, (every > 0 && history.count % every == 0) || history.count == settings.steps {
-                try checkpoints.save(CheckpointState(settings: settings, exampleCount: examples.count, order: order,
-                                                     history: history, optimizerSteps: optimizer.stepCount),
-                                     parameters: model.parameters, optimizer: optimizer)
-            }
+        try loop.run(stoppingAfter: stoppingAfter, progress: progress) { _, logprobs, step in
+            let (loss, gradients) = SFTObjective.loss(logprobs: logprobs, totalTokens: step.scoredTokens)
+            return MicroBatchResult(loss: loss, gradients: gradients)
         }
-    }
-
-    /// Consecutive groups of at most `tokenLimit` tokens (an example never splits).
-    static func microBatches(_ batch: [TrainingSequence], tokenLimit: Int) -> [[TrainingSequence]] {
-        var groups: [[TrainingSequence]] = [], current: [TrainingSequence] = [], tokens = 0
-        for sequence in batch {
-            if !current.isEmpty && tokens + sequence.tokens.count > tokenLimit {
-                groups.append(current)
-                current = []
-                tokens = 0
-            }
-            current.append(sequence)
-            tokens += sequence.tokens.count
-        }
-        if !current.isEmpty { groups.append(current) }
-        return groups
     }
 }

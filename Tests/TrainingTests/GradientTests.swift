@@ -25,33 +25,59 @@ import Training
         _ = try Shell.output(["bash", TestPaths.packageRoot.appendingPathComponent("scripts/training_python_setup").path])
     }
 
+    /// The loss both sides differentiate.
+    enum Loss {
+        /// A random weighted sum of the scored tokens' log-probabilities.
+        case weightedSum
+        /// The IRPO loss (`IRPOObjective`) over pairs of sequences `(2i, 2i + 1)`, with reference
+        /// log-probabilities the model's own shifted by `referenceShift` (chosen, rejected), so the
+        /// margin is away from 0.
+        case preference(IRPOObjective.Settings, referenceShift: (Double, Double))
+    }
+
     /// Runs the trainer and the reference on `sequences`; returns the reference's report
     /// and the trainer's log-probabilities and loss.
-    static func compare(modelPath: String, sequences: [TrainingSequence], threads: Int = 2,
+    static func compare(modelPath: String, sequences: [TrainingSequence], threads: Int = 2, loss lossKind: Loss = .weightedSum,
                         finiteDifferenceTensors: [String]) throws -> (Report, [[Double]], Double) {
         try installReference()
         let directory = try Scratch.directory("gradients")
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = try TrainingModel(file: GGUFFile(path: modelPath), threads: threads)
-        var random = TestRandom(seed: 42)
-        let weights = sequences.map { s in (0..<s.scoredCount).map { _ in random.nextSigned() } }
         let logprobs = try model.forward(sequences)
         model.zeroGradients()
-        try model.backward(weights)
-        let loss = zip(logprobs, weights).reduce(0.0) { total, pair in
-            total + zip(pair.0, pair.1).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+        var lossFields: [String: Any] = [:]
+        let loss: Double
+        switch lossKind {
+        case .weightedSum:
+            var random = TestRandom(seed: 42)
+            let weights = sequences.map { s in (0..<s.scoredCount).map { _ in random.nextSigned() } }
+            try model.backward(weights)
+            loss = zip(logprobs, weights).reduce(0.0) { total, pair in
+                total + zip(pair.0, pair.1).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+            }
+            lossFields["weights"] = weights.map { $0.map(Double.init) }
+        case .preference(let settings, let shift):
+            let pairCount = sequences.count / 2
+            let pairs = (0..<pairCount).map { (chosen: logprobs[2 * $0], rejected: logprobs[2 * $0 + 1]) }
+            let references = pairs.map { IRPOObjective.Reference(chosen: $0.chosen.reduce(0, +) + shift.0, rejected: $0.rejected.reduce(0, +) + shift.1) }
+            let result = IRPOObjective.loss(pairs: pairs, references: references, settings: settings, pairsInStep: pairCount)
+            try model.backward(zip(result.chosen, result.rejected).flatMap { [$0, $1] })
+            loss = result.loss
+            lossFields["preference"] = ["beta": settings.beta, "alpha": settings.alpha,
+                                        "pairs": (0..<pairCount).map { [2 * $0, 2 * $0 + 1] },
+                                        "references": references.map { [$0.chosen, $0.rejected] }] as [String: Any]
         }
         let gradientFile = directory.appendingPathComponent("gradients.f32")
         try Data(buffer: model.gradients.buffer).write(to: gradientFile)
-        let request: [String: Any] = [
+        var request: [String: Any] = [
             "model": modelPath,
             "sequences": sequences.map { ["tokens": $0.tokens, "completionStart": $0.completionStart] },
-            "weights": weights.map { $0.map(Double.init) },
             "gradients": gradientFile.path,
             "tensors": model.layout.tensors.map { ["name": $0.name, "offset": $0.offset, "count": $0.count] },
             "finiteDifferenceTensors": finiteDifferenceTensors,
             "output": directory.appendingPathComponent("report.json").path,
         ]
+        request.merge(lossFields) { a, _ in a }
         let requestFile = directory.appendingPathComponent("request.json")
         try JSONSerialization.data(withJSONObject: request).write(to: requestFile)
         let script = TestPaths.packageRoot.appendingPathComponent("scripts/training_reference.py").path
@@ -106,6 +132,32 @@ import Training
             modelPath: path, sequences: sequences,
             finiteDifferenceTensors: ["token_embd.weight", "blk.0.attn_q.weight", "blk.1.ffn_down.weight", "blk.0.attn_norm.weight"])
         print("model: \(name)")
+        Self.assertAgreement(report, logprobs: logprobs, loss: loss, logprobTolerance: 1e-5, relative: 1e-4)
+    }
+
+    /// The IRPO loss (`IRPOObjective`, DPO + length-normalised NLL, and plain DPO at α = 0)
+    /// through the trainer's backward against JAX differentiating the same loss written anew.
+    @Test(arguments: [1.0, 0.0])
+    func tinyModelIRPOGradientsMatchJAX(alpha: Double) throws {
+        let (_, tiny) = Self.tinyModels[0]
+        let directory = try Scratch.directory("tiny-irpo")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("tiny.gguf").path
+        try tiny.write(to: path)
+        var random = TestRandom(seed: 21)
+        var sequences: [TrainingSequence] = []
+        for (prompt, chosen, rejected) in [(4, 7, 5), (3, 2, 9), (6, 5, 5)] {
+            let shared = (0..<prompt).map { _ in random.below(tiny.vocabulary) }
+            for length in [chosen, rejected] {
+                sequences.append(TrainingSequence(tokens: shared + (0..<length).map { _ in random.below(tiny.vocabulary) }, completionStart: prompt))
+            }
+        }
+        let (report, logprobs, loss) = try Self.compare(
+            modelPath: path, sequences: sequences, loss: .preference(.init(beta: 0.5, alpha: alpha), referenceShift: (0.7, -0.4)),
+            finiteDifferenceTensors: ["token_embd.weight", "blk.1.attn_v.weight", "output_norm.weight"])
+        print("IRPO α \(alpha): loss \(loss) vs JAX \(report.loss)")
+        // The loss sums each sequence's float32 log-probabilities (each within 1e-5 of JAX's float64).
+        #expect(abs(report.loss - loss) < 1e-5)
         Self.assertAgreement(report, logprobs: logprobs, loss: loss, logprobTolerance: 1e-5, relative: 1e-4)
     }
 
