@@ -3,8 +3,18 @@ import Foundation
 /// The OpenAPI 3.1 document served at `/openapi.json`: the routes, their request and
 /// response bodies, and this server's limits (the largest `n` and `max_tokens`, the model
 /// names), so a fuzzer such as schemathesis generates requests the server can take.
-enum OpenAPIDocument {
-    static func json(modelNames: [String], maxN: Int, maxTokens: Int, authenticated: Bool) -> String {
+///
+/// Written by hand beside the Codable wire types of `OpenAIAPI`; `OpenAPIDocumentTests`
+/// encodes each of them and checks every emitted key against the schema here, and every
+/// property declared here against what the types emit. Change both together.
+public enum OpenAPIDocument {
+    /// The document as JSON text.
+    /// - Parameters:
+    ///   - modelNames: the served names (the `model` enum).
+    ///   - maxN: the largest `n` a request may ask for.
+    ///   - maxTokens: the largest `max_tokens`.
+    ///   - authenticated: whether the API routes require a bearer key.
+    public static func json(modelNames: [String], maxN: Int, maxTokens: Int, authenticated: Bool) -> String {
         let models = modelNames.map { "\"\(escape($0))\"" }.joined(separator: ", ")
         let security = authenticated ? #", "security": [{"bearer": []}]"# : ""
         let errors = """
@@ -86,7 +96,7 @@ enum OpenAPIDocument {
             },
             "schemas": {
               "ServerSentEvent": {
-                "description": "One event of a stream: data is a chunk as JSON, or [DONE] at the end.",
+                "description": "One event of a stream: data is a chunk as JSON (ChatCompletionChunk, or Completion for /v1/completions), or [DONE] at the end.",
                 "type": "object",
                 "required": ["data"],
                 "properties": {"data": {"type": "string"}, "event": {"type": "string"}}
@@ -146,6 +156,8 @@ enum OpenAPIDocument {
                   "presence_penalty": {"type": ["number", "null"], "minimum": -2, "maximum": 2},
                   "frequency_penalty": {"type": ["number", "null"], "minimum": -2, "maximum": 2},
                   "user": {"type": ["string", "null"]},
+                  "top_k": {"type": ["integer", "null"], "minimum": -1, "description": "vLLM's extension: sample from the k most likely tokens; -1 or 0: off."},
+                  "min_p": {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "vLLM's extension: drop tokens below this fraction of the most likely one's probability."},
                   "quorum": {
                     "type": ["object", "null"],
                     "description": "Quorum's extension: answer with a strategy, NAME[:PARAMS], e.g. self-consistency:8.",
@@ -212,15 +224,88 @@ enum OpenAPIDocument {
                       "index": {"type": "integer"},
                       "message": {"type": "object", "required": ["role", "content"], "properties": {"role": {"const": "assistant"}, "content": {"type": ["string", "null"]}}},
                       "finish_reason": {"enum": ["stop", "length", "error"]},
-                      "logprobs": {"type": ["object", "null"]}
+                      "logprobs": {"oneOf": [{"$ref": "#/components/schemas/ChatLogprobs"}, {"type": "null"}]}
                     }
                   }},
                   "usage": {"$ref": "#/components/schemas/Usage"},
-                  "quorum": {"type": "object", "description": "The strategy, its extracted answer, evidence and spend."}
+                  "system_fingerprint": {"type": "string"},
+                  "quorum": {"$ref": "#/components/schemas/QuorumResponse"}
+                }
+              },
+              "ChatCompletionChunk": {
+                "description": "One event of a streamed chat completion; the last may carry usage, and Quorum's progress events have no choices.",
+                "type": "object",
+                "required": ["id", "object", "created", "model", "choices"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "object": {"const": "chat.completion.chunk"},
+                  "created": {"type": "integer"},
+                  "model": {"type": "string"},
+                  "choices": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["index", "delta", "finish_reason"],
+                    "properties": {
+                      "index": {"type": "integer"},
+                      "delta": {"type": "object", "properties": {"role": {"const": "assistant"}, "content": {"type": "string"}}},
+                      "logprobs": {"oneOf": [{"$ref": "#/components/schemas/ChatLogprobs"}, {"type": "null"}]},
+                      "finish_reason": {"enum": ["stop", "length", "error", null]}
+                    }
+                  }},
+                  "usage": {"$ref": "#/components/schemas/Usage"},
+                  "quorum": {"$ref": "#/components/schemas/QuorumResponse"}
+                }
+              },
+              "TokenLogprob": {
+                "type": "object",
+                "required": ["token", "logprob"],
+                "properties": {"token": {"type": "string"}, "logprob": {"type": "number"}, "bytes": {"type": "array", "items": {"type": "integer"}}}
+              },
+              "ChatLogprobs": {
+                "type": "object",
+                "required": ["content"],
+                "properties": {
+                  "content": {"type": ["array", "null"], "items": {
+                    "allOf": [{"$ref": "#/components/schemas/TokenLogprob"}],
+                    "type": "object",
+                    "required": ["top_logprobs"],
+                    "properties": {"top_logprobs": {"type": "array", "items": {"$ref": "#/components/schemas/TokenLogprob"}}}
+                  }}
+                }
+              },
+              "TextLogprobs": {
+                "type": "object",
+                "required": ["tokens", "token_logprobs", "top_logprobs", "text_offset"],
+                "properties": {
+                  "tokens": {"type": "array", "items": {"type": "string"}},
+                  "token_logprobs": {"type": "array", "items": {"type": ["number", "null"]}},
+                  "top_logprobs": {"type": "array", "items": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}},
+                  "text_offset": {"type": "array", "items": {"type": "integer"}}
+                }
+              },
+              "QuorumResponse": {
+                "description": "Quorum's extension: the strategy that answered, its progress while streaming, and at the end its extracted answer, evidence and spend.",
+                "type": "object",
+                "required": ["strategy"],
+                "properties": {
+                  "strategy": {"type": "string"},
+                  "progress": {
+                    "type": "object",
+                    "required": ["completed_samples", "requested_samples", "vote"],
+                    "properties": {
+                      "completed_samples": {"type": "integer"},
+                      "requested_samples": {"type": "integer"},
+                      "vote": {"type": "array", "items": {"type": "object", "required": ["answer", "count"],
+                                                          "properties": {"answer": {"type": "string"}, "count": {"type": "integer"}}}}
+                    }
+                  },
+                  "answer": {"type": "string"},
+                  "evidence": {"type": "object", "additionalProperties": true, "description": "Why the strategy answered as it did; its shape depends on the strategy."},
+                  "spend": {"type": "object", "additionalProperties": true, "description": "Calls, tokens and seconds the strategy spent."}
                 }
               },
               "Completion": {
                 "type": "object",
+                "description": "A text completion, and each event of a streamed one.",
                 "required": ["id", "object", "created", "model", "choices"],
                 "properties": {
                   "id": {"type": "string"},
@@ -233,12 +318,13 @@ enum OpenAPIDocument {
                     "properties": {
                       "index": {"type": "integer"},
                       "text": {"type": "string"},
-                      "finish_reason": {"enum": ["stop", "length", "error"]},
-                      "logprobs": {"type": ["object", "null"]}
+                      "finish_reason": {"enum": ["stop", "length", "error", null], "description": "null in a streamed event until the choice ends."},
+                      "logprobs": {"oneOf": [{"$ref": "#/components/schemas/TextLogprobs"}, {"type": "null"}]}
                     }
                   }},
                   "usage": {"$ref": "#/components/schemas/Usage"},
-                  "quorum": {"type": "object"}
+                  "system_fingerprint": {"type": "string"},
+                  "quorum": {"$ref": "#/components/schemas/QuorumResponse"}
                 }
               }
             }
