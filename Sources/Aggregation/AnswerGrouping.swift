@@ -1,4 +1,5 @@
 import Foundation
+import ScalingCore
 import Verifiers
 
 /// How samples are put into classes of "the same answer" for a vote.
@@ -12,6 +13,12 @@ public enum AnswerGrouping: String, Codable, Sendable, Hashable, CaseIterable {
     /// The whole output, normalised (case and runs of whitespace aside, outer punctuation
     /// trimmed): for tasks whose whole answer is short text. An empty output does not vote.
     case text
+
+    /// How a run graded by `verifier` groups answers when it votes: by mathematical
+    /// equivalence for the math verifier, else by the normalised extracted string.
+    public init(gradedBy verifier: VerifierKind) {
+        self = verifier == .math ? .math : .extracted
+    }
 
     /// Sample answers grouped into classes.
     public struct Classes: Sendable, Hashable {

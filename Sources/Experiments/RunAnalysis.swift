@@ -130,7 +130,7 @@ public struct RunAnalysis: Sendable {
             configuration: [
                 "temperature": String(c.sampling.temperature), "max tokens": String(c.sampling.maxTokens),
                 "top-p": c.sampling.topP.map { String($0) } ?? "-", "top-k": c.sampling.topK.map { String($0) } ?? "-",
-                "prompt template": c.promptTemplate, "backend": c.backend, "verifier": c.verifier, "seed": String(c.seed),
+                "prompt template": c.promptTemplate, "backend": c.backend, "verifier": c.verifier.name, "seed": String(c.seed),
             ],
             problemCount: counts.count, samplesPerProblem: n, curves: curves, solveRates: solveRates,
             fit: fit, cost: cost, notes: notes, unsampledProblems: unsampled, unsampledCountAsUnsolved: countUnsampledAsUnsolved)
@@ -163,8 +163,7 @@ public struct RunAnalysis: Sendable {
     /// does (`AnswerGrouping`): for the math verifier by `MathEquivalence` (so "1/2" and
     /// "0.5" vote together), otherwise by the normalised extracted string. Samples with
     /// nothing extracted have no answer and never win a vote.
-    public static func answerClasses(_ verdicts: [Verdict], verifier: String) -> [AnswerKey?] {
-        let grouping: AnswerGrouping = verifier == "math" ? .math : .extracted
-        return grouping.classes(ofAnswers: verdicts.map(\.extracted)).classOf.map { $0.map(AnswerKey.integer) }
+    public static func answerClasses(_ verdicts: [Verdict], verifier: VerifierKind) -> [AnswerKey?] {
+        AnswerGrouping(gradedBy: verifier).classes(ofAnswers: verdicts.map(\.extracted)).classOf.map { $0.map(AnswerKey.integer) }
     }
 }

@@ -72,13 +72,13 @@ public enum StrategyCurves {
     ///   - problemIDs: the problems of the report, in order; `samples[p]` are problem p's
     ///     samples (cut to the same n).
     public static func curves(runID: String, store: RunStore, problemIDs: [String], samples: [[SampleRecord]],
-                              verifier: String, costs: StrategyCostModel, seed: UInt64) throws -> (curves: [Curve], notes: [String]) {
+                              verifier: VerifierKind, costs: StrategyCostModel, seed: UInt64) throws -> (curves: [Curve], notes: [String]) {
         let n = samples.map(\.count).min() ?? 0
         guard n > 0 else { return ([], []) }
         let ks = RunAnalysis.budgets(upTo: n)
         var stored = samples.map { $0.map { StoredSample(text: $0.completion.text, extractedAnswer: $0.verdict.extracted,
                                                           isCorrect: $0.verdict.isCorrect, meanLogprob: $0.completion.meanLogprob) } }
-        let grouping: AnswerGrouping = verifier == "math" ? .math : .extracted
+        let grouping = AnswerGrouping(gradedBy: verifier)
         var curves: [Curve] = []
         var notes: [String] = []
         // Code: votes group programs by their outputs on the prompt's examples, when computed.

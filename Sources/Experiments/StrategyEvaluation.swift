@@ -148,7 +148,7 @@ public struct StrategyEvaluation: Sendable {
                             provider: runModel, proposers: spec.name == "moa" ? [runModel] + others : [],
                             parameters: parameters,
                             seed: configuration.sampleSeed(problemID: "strategy/\(key)/\(problem.id)/\(k)", index: draw),
-                            grouping: configuration.verifier == "math" ? .math : .extracted,
+                            grouping: AnswerGrouping(gradedBy: configuration.verifier),
                             verifier: verifier, problem: problem, contextWindow: contextWindow)
                         let result = try await Self.strategy(strategy, budget: k).answer(prompt, using: context)
                         let verdict = await verifier.verify(result.text, for: problem)

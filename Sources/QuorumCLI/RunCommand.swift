@@ -66,8 +66,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "A built-in prompt template (gsm8k-chat, gsm8k-fewshot, math-chat, humaneval-completion, mbpp-chat, arc-chat, plain) or a template file. Default: the data set's.")
     var promptTemplate: String?
 
-    @Option(help: "How samples are checked: math, python-tests, exact. Default: python-tests for code data sets, else math.")
-    var verifier: String?
+    @Option(help: "How samples are checked: math, python-tests, exact. Default: python-tests for code data sets, else math.",
+            transform: { try VerifierKind(parsing: $0) })
+    var verifier: VerifierKind?
 
     @Option(help: "The run store (default: $QUORUM_HOME/runs.sqlite).")
     var store: String?
@@ -115,8 +116,8 @@ struct RunOptions: ParsableArguments {
         var problems = loaded.problems
         if let limit { problems = Array(problems.prefix(limit)) }
         let template = try RunTemplates.template(named: promptTemplate, datasetFormat: loaded.format.rawValue, seed: seed)
-        let verifierName = verifier ?? VerifierChoice.defaultName(for: problems)
-        let check = try VerifierChoice.make(verifierName)
+        let verifierKind = verifier ?? VerifierKind.default(for: problems)
+        let check = try verifierKind.makeVerifier()
         let openAI = try backendOptions.openAIConfiguration(model: model, backend: backend)
         let provider = try await makeProvider(openAI)
 
@@ -128,7 +129,7 @@ struct RunOptions: ParsableArguments {
             promptTemplate: template.name, promptTemplateSHA256: template.sha256,
             sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, maxTokens: maxTokens,
                                          logprobs: 0),
-            seed: seed, verifier: verifierName)
+            seed: seed, verifier: verifierKind)
         let runStore = try RunStore(path: store ?? RunStore.defaultPath())
         let plan = SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: n, template: template,
                                samplesPerRequest: samplesPerRequest,
@@ -136,7 +137,7 @@ struct RunOptions: ParsableArguments {
                                    batchWidth: Self.embeddedBatchWidth, samplesPerRequest: min(n, samplesPerRequest)),
                                retryPermanentFailures: retryPermanentFailures)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(configuration.model) (\(configuration.backend)), template \(template.name), verifier \(verifierName)")
+        printError("run \(configuration.id): \(problems.count) problems × \(n) samples, \(configuration.model) (\(configuration.backend)), template \(template.name), verifier \(verifierKind)")
         let outcome = try await plan.run(store: runStore, provider: provider, verifier: check) { bar.update($0) }
         bar.finish()
         printError("stored \(outcome.produced) new samples (\(outcome.alreadyStored) were already stored) in \(String(format: "%.1f", outcome.seconds)) s"

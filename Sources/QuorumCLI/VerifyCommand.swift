@@ -23,8 +23,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "The samples file (JSONL).")
     var samples: String
 
-    @Option(help: "math, python-tests or exact. Default: python-tests when the data set has tests, else math.")
-    var verifier: String?
+    @Option(help: "math, python-tests or exact. Default: python-tests when the data set has tests, else math.",
+            transform: { try VerifierKind(parsing: $0) })
+    var verifier: VerifierKind?
 
     @Option(name: .shortAndLong, help: "Where to write the verdicts (default: SAMPLES_results.jsonl).")
     var output: String?
@@ -50,8 +51,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let problems = loaded.problems
         let input = try SampleGrading.readSamples(path: samples)
-        let name = verifier ?? VerifierChoice.defaultName(for: problems)
-        let check = try VerifierChoice.make(name)
+        let kind = verifier ?? VerifierKind.default(for: problems)
+        let check = try kind.makeVerifier()
         let graded = try await SampleGrading.grade(input, problems: problems, verifier: check, concurrency: workers)
         let destination = output ?? (samples.hasSuffix(".jsonl") ? String(samples.dropLast(6)) : samples) + "_results.jsonl"
         let text = graded.map(SampleGrading.resultLine).joined(separator: "\n") + "\n"
@@ -59,7 +60,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
         var outcomes: [Verdict.Outcome: Int] = [:]
         for g in graded { outcomes[g.verdict.outcome, default: 0] += 1 }
-        print("\(graded.count) samples, verifier \(name): " + Verdict.Outcome.allCases.compactMap { o in
+        print("\(graded.count) samples, verifier \(kind): " + Verdict.Outcome.allCases.compactMap { o in
             outcomes[o].map { "\($0) \(o.rawValue)" }
         }.joined(separator: ", "))
         var perProblem: [String: (n: Int, c: Int)] = [:]

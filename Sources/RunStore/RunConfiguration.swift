@@ -24,12 +24,12 @@ public struct RunConfiguration: Codable, Sendable, Hashable {
     public var sampling: SamplingParameters
     /// The base seed; sample i of problem p is drawn with `sampleSeed(problemID:index:)`.
     public var seed: UInt64
-    /// The verifier's name (`math`, `python-tests`, ...).
-    public var verifier: String
+    /// Which verifier grades the samples (stored by its name: `math`, `python-tests`, `exact`).
+    public var verifier: VerifierKind
 
     public init(dataset: String, datasetSHA256: String, model: String, modelSHA256: String?, backend: String,
                 promptTemplate: String, promptTemplateSHA256: String, sampling: SamplingParameters,
-                seed: UInt64, verifier: String) {
+                seed: UInt64, verifier: VerifierKind) {
         self.dataset = dataset
         self.datasetSHA256 = datasetSHA256
         self.model = model

@@ -30,7 +30,7 @@ struct CodeVoteTests {
         let configuration = RunConfiguration(
             dataset: "humaneval-slice", datasetSHA256: "-", model: provider.modelName, modelSHA256: nil, backend: "embedded",
             promptTemplate: template.name, promptTemplateSHA256: template.sha256,
-            sampling: SamplingParameters(temperature: 0.8, maxTokens: 96, logprobs: 0), seed: 3, verifier: "python-tests")
+            sampling: SamplingParameters(temperature: 0.8, maxTokens: 96, logprobs: 0), seed: 3, verifier: .pythonTests)
         let sandbox = try Sandbox()
         let verifier = PythonTestsVerifier(sandbox: sandbox)
         let run = try await SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: 4, template: template,
@@ -73,7 +73,7 @@ struct CodeVoteTests {
         let store = try RunStore(path: storePath)
         let runID = try #require(try store.runIDs().first)
         let configuration = try store.configuration(ofRun: runID)
-        #expect(configuration.verifier == "python-tests" && configuration.promptTemplate == PromptTemplate.mbppChat.name)
+        #expect(configuration.verifier == .pythonTests && configuration.promptTemplate == PromptTemplate.mbppChat.name)
         #expect(try store.strategyEvaluations(runID: runID).map(\.strategy) == ["self-consistency"])
 
         let reportFolder = folder.appendingPathComponent("report")

@@ -24,7 +24,7 @@ struct EmbeddedStrategyEvaluationTests {
         let configuration = RunConfiguration(
             dataset: "gsm8k-slice", datasetSHA256: "-", model: provider.modelName, modelSHA256: nil, backend: "embedded",
             promptTemplate: PromptTemplate.gsm8kChat.name, promptTemplateSHA256: PromptTemplate.gsm8kChat.sha256,
-            sampling: SamplingParameters(temperature: 0.7, maxTokens: 24, logprobs: 0), seed: 1, verifier: "math")
+            sampling: SamplingParameters(temperature: 0.7, maxTokens: 24, logprobs: 0), seed: 1, verifier: .math)
         let run = try await SamplingRun(configuration: configuration, problems: problems, samplesPerProblem: 4, template: .gsm8kChat,
                                         samplesPerRequest: 4).run(store: store, provider: provider, verifier: MathVerifier())
         #expect(run.produced == 8)

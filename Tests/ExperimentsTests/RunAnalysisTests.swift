@@ -14,7 +14,7 @@ struct RunAnalysisTests {
         let store = try RunStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("quorum-analysis-\(UUID().uuidString).sqlite").path)
         let configuration = SamplingRunTests.configuration()
         var c = configuration
-        c.verifier = "math"
+        c.verifier = .math
         let run = try store.beginRun(c)
         let table: [(String, [(String?, Bool, Int)])] = [
             ("p0", [("\\frac{1}{2}", true, 10), ("0.5", true, 20), ("3", false, 30), (nil, false, 40)]),
@@ -49,7 +49,7 @@ struct RunAnalysisTests {
         #expect(abs(majority.point(atK: 4)!.value - 2.0 / 3) < 1e-12)
         // Without equivalence, "1/2" and "0.5" would tie with "3" at one vote each (2/3 chance).
         let classes = RunAnalysis.answerClasses([Verdict(.passed, extracted: "\\frac{1}{2}"), Verdict(.passed, extracted: "0.5"),
-                                                 Verdict(.failed, extracted: "3"), Verdict(.failed)], verifier: "math")
+                                                 Verdict(.failed, extracted: "3"), Verdict(.failed)], verifier: .math)
         #expect(classes == [.integer(0), .integer(0), .integer(1), nil])
         // best-of-N by mean logprob (-1, -2, -3, -4 per problem): sample 0 scores highest, so best-of-4 picks it.
         let best = try #require(report.curve(.bestOfN))

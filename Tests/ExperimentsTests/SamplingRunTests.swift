@@ -76,7 +76,7 @@ struct SamplingRunTests {
     static func configuration() -> RunConfiguration {
         RunConfiguration(dataset: "test", datasetSHA256: "0", model: "seeded", modelSHA256: nil, backend: "test",
                          promptTemplate: PromptTemplate.gsm8kChat.name, promptTemplateSHA256: PromptTemplate.gsm8kChat.sha256,
-                         sampling: SamplingParameters(), seed: 42, verifier: "last-digit")
+                         sampling: SamplingParameters(), seed: 42, verifier: .custom("last-digit"))
     }
 
     static func store() throws -> RunStore {

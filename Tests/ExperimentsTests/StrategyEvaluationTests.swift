@@ -52,7 +52,7 @@ struct StrategyEvaluationTests {
     static func store() throws -> (RunStore, String) {
         let store = try RunStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("quorum-strategies-\(UUID().uuidString).sqlite").path)
         var configuration = SamplingRunTests.configuration()
-        configuration.verifier = "math"
+        configuration.verifier = .math
         let run = try store.beginRun(configuration)
         for (p, answers) in answers.enumerated() {
             for (i, answer) in answers.enumerated() {

@@ -16,7 +16,7 @@ struct ClientRunTests {
     static func configuration() -> RunConfiguration {
         RunConfiguration(dataset: "client-test", datasetSHA256: "0", model: "fake-model", modelSHA256: nil, backend: "openai",
                          promptTemplate: PromptTemplate.gsm8kChat.name, promptTemplateSHA256: PromptTemplate.gsm8kChat.sha256,
-                         sampling: SamplingParameters(temperature: 0.7, maxTokens: 16), seed: 7, verifier: "math")
+                         sampling: SamplingParameters(temperature: 0.7, maxTokens: 16), seed: 7, verifier: .math)
     }
 
     static func temporaryStorePath() -> String {

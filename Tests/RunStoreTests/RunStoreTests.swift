@@ -12,7 +12,7 @@ struct RunStoreTests {
     static func configuration(temperature: Double = 0.6, model: String = "smollm2-135m-instruct") -> RunConfiguration {
         RunConfiguration(dataset: "gsm8k:test", datasetSHA256: "abc", model: model, modelSHA256: "def", backend: "embedded",
                          promptTemplate: "gsm8k-chat", promptTemplateSHA256: "123",
-                         sampling: SamplingParameters(temperature: temperature, maxTokens: 256), seed: 7, verifier: "math")
+                         sampling: SamplingParameters(temperature: temperature, maxTokens: 256), seed: 7, verifier: .math)
     }
 
     static func record(_ problem: String, _ index: Int, text: String = "The answer is 4.", outcome: Verdict.Outcome = .passed) -> SampleRecord {
@@ -43,6 +43,26 @@ struct RunStoreTests {
         #expect(try Self.sqlite(path, "PRAGMA journal_mode") == "wal")
         let summary = try #require(try store.runs().first)
         #expect(summary.id == run && summary.sampleCount == 3 && summary.passedCount == 2 && summary.problemCount == 2)
+    }
+
+    /// Configurations stored when the verifier was a string (written here by Python's sqlite3,
+    /// ids computed by Python's hashlib) read back with the same verifier, canonical JSON and id:
+    /// a built-in verifier and a library caller's own.
+    @Test(arguments: [("python-tests", VerifierKind.pythonTests, "4dc4d99752ad6693"),
+                      ("last-digit", VerifierKind.custom("last-digit"), "c06c81d26a739efc")])
+    func storedVerifierNamesReadBackUnchanged(name: String, kind: VerifierKind, id: String) throws {
+        let path = Self.temporaryStorePath()
+        _ = try RunStore(path: path)
+        let json = #"{"backend":"embedded","dataset":"gsm8k:test","datasetSHA256":"abc","model":"smollm2-135m-instruct","modelSHA256":"def","#
+            + #""promptTemplate":"gsm8k-chat","promptTemplateSHA256":"123","sampling":{"maxTokens":256,"stop":[],"temperature":0.6},"#
+            + #""seed":7,"verifier":"\#(name)"}"#
+        _ = try Self.sqlite(path, "INSERT INTO runs (id, configuration, created_at) VALUES ('\(id)', '\(json)', 0)")
+        let store = try RunStore(path: path)
+        let configuration = try store.configuration(ofRun: id)
+        #expect(configuration.verifier == kind)
+        #expect(configuration.canonicalJSON == json)
+        #expect(configuration.id == id)
+        #expect(try store.runs().map(\.id) == [id])
     }
 
     @Test func runIdentityIgnoresCountButNotConfiguration() throws {

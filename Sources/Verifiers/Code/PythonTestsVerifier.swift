@@ -21,7 +21,7 @@ import ScalingCore
 /// (a segfault, the memory control group's kill); `.sandboxError` when the sandbox or
 /// interpreter could not start. Output beyond what is kept is read and discarded.
 public struct PythonTestsVerifier: Verifier {
-    public let name = "python-tests"
+    public let name = VerifierKind.pythonTests.name
     public let sandbox: Sandbox
 
     public init(sandbox: Sandbox) {

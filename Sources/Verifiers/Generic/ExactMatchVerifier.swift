@@ -6,7 +6,7 @@ import ScalingCore
 /// whitespace (on by default), collapsing runs of whitespace to one space, and
 /// ignoring case. A problem without a reference answer gives `.unknown`.
 public struct ExactMatchVerifier: Verifier {
-    public let name = "exact"
+    public let name = VerifierKind.exact.name
     public var trimsWhitespace: Bool
     public var collapsesWhitespace: Bool
     public var ignoresCase: Bool

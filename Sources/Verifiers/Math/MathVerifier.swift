@@ -15,7 +15,7 @@ import Foundation
 /// the time limit — detail "time limit"). It never throws and never hangs:
 /// see `MathEquivalence` for the limits. Safe to call concurrently.
 public struct MathVerifier: Verifier {
-    public let name = "math"
+    public let name = VerifierKind.math.name
     /// Wall-clock limit for one comparison.
     public var timeLimit: Duration
 
