@@ -75,7 +75,7 @@ public enum ScalingCoreError: Error, Equatable, CustomStringConvertible, Localiz
     public var description: String {
         switch self {
         case .unknownVerifier(let name):
-            "Unknown verifier '\(name)'. Use one of: \(VerifierKind.builtInNames) (a verifier of your own is passed to the library as a `Verifier`)."
+            "Unknown verifier '\(name)'. Use one of: \(VerifierKind.builtInNames)."
         }
     }
 

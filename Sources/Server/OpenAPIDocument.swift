@@ -96,7 +96,7 @@ public enum OpenAPIDocument {
             },
             "schemas": {
               "ServerSentEvent": {
-                "description": "One event of a stream: data is a chunk as JSON, or [DONE] at the end.",
+                "description": "One event of a stream: data is a chunk as JSON (ChatCompletionChunk, or Completion for /v1/completions), or [DONE] at the end.",
                 "type": "object",
                 "required": ["data"],
                 "properties": {
