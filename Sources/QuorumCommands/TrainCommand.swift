@@ -16,7 +16,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Fine-tune a GGUF model on the CPU and write the result as GGUF.",
-        subcommands: [SFTTrainCommand.self, PreferenceTrainCommand.self])
+        subcommands: [SFTTrainCommand.self, PreferenceTrainCommand.self, IRPOCommand.self])
 }
 
 /// `quorum train sft`: supervised fine-tuning (token NLL over completion tokens).

@@ -41,7 +41,11 @@ struct PreferenceTrainCommand: ParsableCommand {
         do { try IRPOObjective.Settings(beta: beta, alpha: alpha).validate() } catch { throw ValidationError(error.description) }
     }
 
-    func run() throws {
+    func run() throws { _ = try train() }
+
+    /// Builds the pairs, trains (resuming from the checkpoints), writes the model; returns the
+    /// pair count and every step's report, resumed steps included.
+    func train() throws -> (pairs: Int, history: [StepReport]) {
         let modelURL = try ModelCache().resolve(training.model)
         let file = try GGUFFile(path: modelURL.path)
         let tokenizer = try Tokenizer(gguf: file)
@@ -74,5 +78,6 @@ struct PreferenceTrainCommand: ParsableCommand {
         progress.finish()
         try training.export(trainingModel, base: file, modelURL: modelURL, objective: name, data: runPairs.description + ", \(pairs.count) pairs",
                             steps: trainer.completedSteps, finalLoss: trainer.history.last?.loss ?? .nan)
+        return (pairs.count, trainer.history)
     }
 }
