@@ -30,7 +30,7 @@ parser.add_argument("--base-url", required=True)
 parser.add_argument("--model", required=True)
 parser.add_argument("--api-key", default="unused")
 parser.add_argument("--context", type=int, required=True, help="the model's context length, tokens")
-parser.add_argument("--only", default="", help="comma-separated check names (default: all but 'overload', 'timeout', 'disconnect', 'disconnect_whole', 'strategy_limits', 'idle_connections')")
+parser.add_argument("--only", default="", help="comma-separated check names (default: all but 'overload', 'timeout', 'disconnect', 'disconnect_whole', 'strategy_limits', 'idle_connections', 'adaptive_strategy')")
 args = parser.parse_args()
 
 client = openai.OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
@@ -491,8 +491,39 @@ def strategy_limits():
     return found
 
 
+def adaptive_strategy():
+    # An easy question answered greedily: every sample agrees, so adaptive-consistency stops after
+    # its first wave of 4 (P(leader stays leader) = 31/32 >= 0.95) instead of drawing max=16.
+    r = client.chat.completions.create(model=f"adaptive:adaptive-consistency,max=16@{MODEL}", messages=QUESTION,
+                                       max_tokens=48, temperature=0, seed=3)
+    q = r.model_extra["quorum"]
+    expect(q["strategy"].startswith("adaptive:adaptive-consistency,max=16"), q["strategy"])
+    expect(q["evidence"]["kind"] == "adaptive", q["evidence"]["kind"])
+    adaptive = q["evidence"]["adaptive"]
+    expect(adaptive["stopReason"] == "rule", adaptive["stopReason"])
+    expect(adaptive["samplesDrawn"] < 16 and adaptive["samplesDrawn"] == len(adaptive["vote"]["samples"]), adaptive["samplesDrawn"])
+    expect(q["spend"]["samples"] == adaptive["samplesDrawn"] and q["spend"]["modelCalls"] == len(adaptive["waves"]), q["spend"])
+    expect(r.usage.completion_tokens == q["spend"]["completionTokens"], f"usage {r.usage.completion_tokens} vs spend {q['spend']}")
+    expect(r.choices[0].message.content in [s["text"] for s in adaptive["vote"]["samples"]], "the answer is not a drawn sample")
+    # The same through quorum.strategy, streamed: progress as each wave's samples arrive, then the evidence.
+    progress, final = [], None
+    for chunk in client.chat.completions.create(model=MODEL, messages=QUESTION, max_tokens=48, temperature=0, seed=3, stream=True,
+                                                extra_body={"quorum": {"strategy": "adaptive:esc,max=16,window=4"}}):
+        extra = (chunk.model_extra or {}).get("quorum") or {}
+        if extra.get("progress"):
+            progress.append(extra["progress"]["completed_samples"])
+        if extra.get("evidence"):
+            final = extra["evidence"]
+    expect(final and final["kind"] == "adaptive" and final["adaptive"]["samplesDrawn"] == 4, final)
+    expect(progress == [1, 2, 3, 4], progress)
+    # A verifier needs a reference answer, which a chat request has none of.
+    expect_api_error(openai.BadRequestError, 400, lambda: client.chat.completions.create(
+        model=f"adaptive:verified,max=4@{MODEL}", messages=QUESTION, max_tokens=4), param="model", code="invalid_strategy")
+    return {"samples": adaptive["samplesDrawn"], "answer": q.get("answer"), "stop": adaptive["stopDetail"]}
+
+
 selected = [name for name in args.only.split(",") if name]
-functions = {f.__name__: f for f in checks + [overload, timeout, disconnect, disconnect_whole, strategy_limits, idle_connections]}
+functions = {f.__name__: f for f in checks + [overload, timeout, disconnect, disconnect_whole, strategy_limits, idle_connections, adaptive_strategy]}
 to_run = [functions[name] for name in selected] if selected else checks
 failed = 0
 for function in to_run:

@@ -12,6 +12,8 @@ public enum Evidence: Sendable, Hashable {
     case bestOfN(BestOfNEvidence)
     /// A Mixture-of-Agents synthesis, layer by layer.
     case synthesis(SynthesisEvidence)
+    /// Samples drawn in waves until a stopping rule fired, then a vote (`AdaptiveSampling`).
+    case adaptive(AdaptiveEvidence)
 }
 
 /// One sample a strategy drew, as the evidence shows it.
@@ -126,15 +128,16 @@ extension EvidenceSample {
 }
 
 extension Evidence: Codable {
-    private enum CodingKeys: String, CodingKey { case kind, single, vote, bestOfN, synthesis }
+    private enum CodingKeys: String, CodingKey { case kind, single, vote, bestOfN, synthesis, adaptive }
 
-    /// `single`, `vote`, `bestOfN` or `synthesis`.
+    /// `single`, `vote`, `bestOfN`, `synthesis` or `adaptive`.
     public var kind: String {
         switch self {
         case .single: "single"
         case .vote: "vote"
         case .bestOfN: "bestOfN"
         case .synthesis: "synthesis"
+        case .adaptive: "adaptive"
         }
     }
 
@@ -146,9 +149,10 @@ extension Evidence: Codable {
         case "vote": self = .vote(try c.decode(VoteEvidence.self, forKey: .vote))
         case "bestOfN": self = .bestOfN(try c.decode(BestOfNEvidence.self, forKey: .bestOfN))
         case "synthesis": self = .synthesis(try c.decode(SynthesisEvidence.self, forKey: .synthesis))
+        case "adaptive": self = .adaptive(try c.decode(AdaptiveEvidence.self, forKey: .adaptive))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c,
-                                                   debugDescription: "Unknown evidence kind '\(kind)'; expected single, vote, bestOfN or synthesis.")
+                                                   debugDescription: "Unknown evidence kind '\(kind)'; expected single, vote, bestOfN, synthesis or adaptive.")
         }
     }
 
@@ -160,6 +164,7 @@ extension Evidence: Codable {
         case .vote(let value): try c.encode(value, forKey: .vote)
         case .bestOfN(let value): try c.encode(value, forKey: .bestOfN)
         case .synthesis(let value): try c.encode(value, forKey: .synthesis)
+        case .adaptive(let value): try c.encode(value, forKey: .adaptive)
         }
     }
 }

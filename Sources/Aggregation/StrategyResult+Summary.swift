@@ -57,6 +57,23 @@ extension StrategyResult {
                     for output in call.outputs { lines.append("     out: \(short(output))") }
                 }
             }
+        case .adaptive(let adaptive):
+            let parameters = adaptive.parameters.keys.sorted().map { "\($0)=\(adaptive.parameters[$0]!)" }.joined(separator: ", ")
+            lines.append("adaptive sampling, rule \(adaptive.rule)\(parameters.isEmpty ? "" : " (\(parameters))"), "
+                         + "min \(adaptive.minSamples), max \(adaptive.maxSamples), waves of \(adaptive.wave):")
+            for wave in adaptive.waves {
+                lines.append("   after \(wave.samples) samples: \(wave.detail)")
+            }
+            let why = adaptive.stopReason == "rule" ? "the rule fired" : "the maximum was reached"
+            lines.append("drew \(adaptive.samplesDrawn) of at most \(adaptive.maxSamples) samples: \(why); answer by \(adaptive.selection) (sample \(adaptive.chosenSample))")
+            let vote = adaptive.vote
+            for (c, voteClass) in vote.classes.enumerated() {
+                let mark = c == vote.winner ? "→" : " "
+                lines.append(" \(mark) class \(c): \(short(voteClass.answer))  weight \(format(voteClass.weight))  samples \(voteClass.members.map(String.init).joined(separator: ","))")
+            }
+            if !vote.abstained.isEmpty {
+                lines.append("   no answer found in samples \(vote.abstained.map(String.init).joined(separator: ","))")
+            }
         }
         lines.append(String(format: "spend: %d model calls, %d samples, %d prompt tokens, %d completion tokens, %.2f s",
                             spend.modelCalls, spend.samples, spend.promptTokens, spend.completionTokens, spend.seconds))

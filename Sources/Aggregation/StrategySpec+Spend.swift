@@ -27,6 +27,10 @@ extension StrategySpec {
             return (layers, layers)
         case "self-moa":
             return (2, n + 1)
+        case "adaptive":
+            // Every wave drawn: max samples in ceil(max / wave) calls.
+            guard let policy = try? stoppingPolicy(defaultSamples: defaultSamples) else { return (1, n) }
+            return ((policy.maxSamples + policy.wave - 1) / policy.wave, policy.maxSamples)
         case "self-moa-seq":
             let steps = (n + max(1, integer("window", 4)) - 1) / max(1, integer("window", 4))
             return (1 + steps, n + steps)

@@ -22,12 +22,15 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
         ("moa", "layers=L", "Mixture-of-Agents: L-1 proposer layers over the proposers, then an aggregator"),
         ("self-moa", "N", "N samples of one model, one aggregator call"),
         ("self-moa-seq", "N,window=W,repeats=R", "sliding window of W new samples plus the running synthesis (R copies)"),
+        ("adaptive", "RULE,max=N,min=M,threshold=T,window=W,wave=V,group=…",
+         "samples in waves of V (4) until RULE stops it: verified, adaptive-consistency, esc, confidence (`StrategySpec.stoppingRules`)"),
     ]
 
     static let aliases = ["majority": "self-consistency", "majority-vote": "self-consistency", "maj": "self-consistency", "bon": "best-of-n"]
     static let allowedOptions: [String: [String]] = [
         "single": [], "self-consistency": ["group"], "weighted-vote": ["group"], "best-of-n": ["score", "bracket"],
         "moa": ["layers"], "self-moa": [], "self-moa-seq": ["window", "repeats"],
+        "adaptive": ["rule", "max", "min", "threshold", "window", "wave", "single", "group"],
     ]
 
     /// Parses `NAME[:PARAMS]`.
@@ -42,8 +45,20 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
         self.name = name
         options = [:]
         guard parts.count == 2 else { return }
-        for item in parts[1].split(separator: ",") {
+        for (position, item) in parts[1].split(separator: ",").enumerated() {
             let item = String(item).trimmingCharacters(in: .whitespaces)
+            // adaptive:RULE,…: the rule comes first, bare; max=N is its sample count.
+            if name == "adaptive", position == 0, !item.contains("="), Int(item) == nil {
+                options["rule"] = item.lowercased()
+                continue
+            }
+            if name == "adaptive", item.hasPrefix("max=") {
+                guard let n = Int(item.dropFirst(4)), n >= 1 else {
+                    throw .invalidParameter(strategy: name, parameter: "max", value: String(item.dropFirst(4)), expected: "a sample count of at least 1")
+                }
+                samples = n
+                continue
+            }
             if let n = Int(item) {
                 guard n >= 1, name != "moa", name != "single" else {
                     throw .invalidParameter(strategy: name, parameter: "N", value: item,
@@ -63,6 +78,11 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
+        if name == "adaptive" {
+            let items = [options["rule"]].compactMap { $0 } + (samples.map { ["max=\($0)"] } ?? [])
+                + options.keys.sorted().filter { $0 != "rule" }.map { "\($0)=\(options[$0]!)" }
+            return items.isEmpty ? name : "\(name):\(items.joined(separator: ","))"
+        }
         let params = (samples.map { ["\($0)"] } ?? []) + options.keys.sorted().map { "\($0)=\(options[$0]!)" }
         return params.isEmpty ? name : "\(name):\(params.joined(separator: ","))"
     }
@@ -89,13 +109,16 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
             return MixtureOfAgents(layers: try integer("layers", minimum: 2) ?? 3)
         case "self-moa":
             return SelfMixtureOfAgents(samples: n)
+        case "adaptive":
+            return AdaptiveSampling(policy: try stoppingPolicy(defaultSamples: n),
+                                    grouping: try option("group", AnswerGrouping.init(rawValue:), "math, extracted or text"))
         default:   // self-moa-seq: the parser admits no other name
             return SequentialSelfMixtureOfAgents(samples: n, window: try integer("window", minimum: 1) ?? 4,
                                                  synthesisRepeats: try integer("repeats", minimum: 1) ?? 2)
         }
     }
 
-    private func option<T>(_ key: String, _ make: (String) -> T?, _ expected: String) throws(AggregationError) -> T? {
+    func option<T>(_ key: String, _ make: (String) -> T?, _ expected: String) throws(AggregationError) -> T? {
         guard let raw = options[key] else { return nil }
         guard let value = make(raw.lowercased()) else {
             throw .invalidParameter(strategy: name, parameter: key, value: raw, expected: expected)
@@ -103,7 +126,7 @@ public struct StrategySpec: Sendable, Hashable, CustomStringConvertible {
         return value
     }
 
-    private func integer(_ key: String, minimum: Int) throws(AggregationError) -> Int? {
+    func integer(_ key: String, minimum: Int) throws(AggregationError) -> Int? {
         try option(key, { Int($0).flatMap { $0 >= minimum ? $0 : nil } }, "an integer of at least \(minimum)")
     }
 }

@@ -19,6 +19,8 @@ public struct AskCommand: AsyncParsableCommand {
         discussion: """
             Strategies (--strategy NAME[:PARAMS]; a bare number in PARAMS is n):
             \(StrategySpec.catalog.map { "  \($0.name)\($0.parameters.isEmpty ? "" : ":" + $0.parameters)  \($0.summary)" }.joined(separator: "\n"))
+            Stopping rules of adaptive (adaptive:RULE,max=N,...):
+            \(StrategySpec.stoppingRules.map { "  \($0.name)\($0.parameters.isEmpty ? "" : " " + $0.parameters)  \($0.summary)" }.joined(separator: "\n"))
             The answer goes to stdout, then the evidence and the spend (or, with --json, one JSON object).
             """)
 

@@ -32,6 +32,19 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Bootstrap resamples for the confidence intervals.")
     var bootstrap: Int = 1000
 
+    @Flag(help: "Also estimate stopping rules on each run's stored samples (accuracy and expected samples per problem over random orders, beside maj@k and coverage at the same cost); prints the table and writes stopping-RUN.md and .json.")
+    var stopping = false
+
+    @Option(name: .customLong("stopping-rule"), parsing: .singleValue,
+            help: "A stopping rule to estimate, adaptive:RULE[,max=N,min=M,threshold=T,window=W,wave=V] (repeatable; implies --stopping). Default: a grid of every rule.")
+    var stoppingRules: [String] = []
+
+    @Option(help: "Random orders of each problem's samples per permutation seed, for --stopping.")
+    var stoppingOrders: Int = 100
+
+    @Option(help: "Permutation seeds for --stopping (the table shows the mean and the range across them).")
+    var stoppingSeeds: Int = 5
+
     @Flag(help: "Leave problems without any sample out of the scores (the report says so) instead of counting them as unsolved.")
     var excludeUnsampled = false
 
@@ -39,6 +52,7 @@ struct ReportCommand: ParsableCommand {
         if (promptPrice == nil) != (completionPrice == nil) {
             throw ValidationError("Give both --prompt-price and --completion-price, or neither.")
         }
+        guard stoppingOrders >= 1, stoppingSeeds >= 1 else { throw ValidationError("--stopping-orders and --stopping-seeds need at least 1.") }
         guard bootstrap >= 10 else { throw ValidationError("--bootstrap needs at least 10 resamples.") }
         if runs.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("An empty run id matches every run; give a run id or a prefix of one (`quorum runs` lists them), or none for every run.")
@@ -74,6 +88,15 @@ struct ReportCommand: ParsableCommand {
         let files = try ReportFiles.write(input, to: folder)
         print(TerminalTable.render(input, width: 100))
         print("\nWrote \(files.map(\.lastPathComponent).joined(separator: ", ")) to \(folder.path)")
+        if stopping || !stoppingRules.isEmpty {
+            let analysis = StoppingAnalysis(rules: stoppingRules.isEmpty ? StoppingAnalysis.defaultRules : stoppingRules,
+                                            orders: stoppingOrders, seeds: (0..<UInt64(stoppingSeeds)).map { $0 })
+            for id in ids {
+                let table = try analysis.table(runID: id, store: runStore)
+                print("\n" + table.render())
+                try StoppingTable.write(table, to: folder)
+            }
+        }
     }
 
     /// The model's shape for FLOPs (nil for a served model, whose FLOPs are then not reported).

@@ -171,6 +171,10 @@ struct RequestPlanner: Sendable {
             if spec.options["score"] == "verifier" {
                 throw .invalidStrategy(field: name, detail: "score=verifier needs a reference answer, which a chat request has none of; use score=logprob or score=judge.")
             }
+            if spec.name == "adaptive", spec.options["rule"] == "verified" {
+                throw .invalidStrategy(field: name, detail: "adaptive:verified needs a verifier and a reference answer, which a chat request has none of; "
+                                       + "use adaptive:adaptive-consistency, adaptive:esc or adaptive:confidence.")
+            }
             specs.append(spec)
         }
         if specs.count == 2, specs[0] != specs[1] {
