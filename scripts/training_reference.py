@@ -14,7 +14,10 @@ first scored index), the loss: either the weights w of L = sum of w * log p(toke
 `preference` entry (`beta`, `alpha`, `pairs` of sequence indices, the reference's `references`
 per pair), Iterative RPO's DPO + length-normalised NLL loss averaged over the pairs; the Swift
 trainer's log-probabilities and its gradients (raw little-endian float32 in the layout the
-request's `tensors` give). The script writes `output` (JSON): the reference loss and
+request's `tensors` give). Instead of weights the request may give `policyGradient`: the
+sampling and reference log-probabilities, one advantage per sequence, the step's token count
+and the clip and KL settings; the loss is then the clipped policy-gradient loss with a k3 KL
+penalty (Training's PolicyGradientObjective), written here from its formula. The script writes `output` (JSON): the reference loss and
 log-probabilities, per tensor the largest absolute error of the Swift gradient and the
 largest absolute reference value, and the finite-difference checks. The Swift test holds
 these to its tolerances.
@@ -128,15 +131,31 @@ def main():
     request = json.load(open(sys.argv[1]))
     cfg, params = load(request["model"])
     sequences = request["sequences"]
+    pg = request.get("policyGradient")
     weights = [jnp.asarray(w, dtype=jnp.float64) for w in request.get("weights", [])]
+
+    def policy_gradient_loss(i, lp):
+        # Token-level PPO clip with verl's dual clip, plus beta * k3 = exp(r) - r - 1 with
+        # r = log pi_ref - log pi; both summed here and divided by the step's token count below.
+        a = float(pg["advantages"][i])
+        old = jnp.asarray(pg["samplingLogprobs"][i], dtype=jnp.float64)
+        ratio = jnp.exp(jnp.clip(lp - old, -20.0, 20.0))
+        loss = jnp.maximum(-a * ratio, -a * jnp.clip(ratio, 1 - pg["clipLow"], 1 + pg["clipHigh"]))
+        if a < 0 and pg.get("dualClip") is not None:
+            loss = jnp.minimum(loss, -a * pg["dualClip"])
+        total = jnp.sum(loss)
+        if pg.get("klCoefficient", 0) > 0:
+            r = jnp.clip(jnp.asarray(pg["referenceLogprobs"][i], dtype=jnp.float64) - lp, -20.0, 20.0)
+            total = total + pg["klCoefficient"] * jnp.sum(jnp.minimum(jnp.exp(r) - r - 1, 10.0))
+        return total / pg["totalTokens"]
 
     def loss_and_lps(params):
         all_lps = [logprobs(params, cfg, seq["tokens"])[seq["completionStart"] - 1 :] for seq in sequences]
         if "preference" in request:
             return preference_loss(all_lps, request["preference"]), all_lps
         total = 0.0
-        for lp, w in zip(all_lps, weights):
-            total = total + jnp.sum(w * lp)
+        for i, lp in enumerate(all_lps):
+            total = total + (jnp.sum(weights[i] * lp) if pg is None else policy_gradient_loss(i, lp))
         return total, all_lps
 
     (loss, lps), grads = jax.jit(jax.value_and_grad(loss_and_lps, has_aux=True))(params)

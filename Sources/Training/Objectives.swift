@@ -96,3 +96,135 @@ public enum IRPOObjective {
         return (total, dChosen, dRejected, outcomes)
     }
 }
+
+/// The clipped policy-gradient objective of reinforcement learning from sampled completions
+/// (PPO's clipped surrogate, Schulman et al. 2017, token-level as in GRPO and verl's
+/// `compute_policy_loss_vanilla`), with an optional KL penalty to a reference model.
+///
+/// Every scored token t of sequence i carries its sequence's advantage `A_i` (from
+/// `RLOOAdvantages`, `TangLeaveOneOutAdvantages` or `PKPOAdvantages`). The importance ratio is
+/// between the training log-probability `lp` and the log-probability the sampler drew the
+/// token with, `lp_s` (the engine samples in int8, the trainer works in f32, so the two differ
+/// even on-policy):
+///
+///     ρ = exp(clamp(lp − lp_s, −20, 20))
+///     ℓ = max(−A·ρ, −A·clamp(ρ, 1 − ε_low, 1 + ε_high))     PPO's clip
+///     ℓ = min(ℓ, −A·c)  when A < 0                             dual clip (Ye et al. 2020)
+///     κ = clamp(lp_ref − lp, −20, 20),  k3 = min(e^κ − κ − 1, 10)   KL(π‖π_ref), Schulman's k3
+///     L = (Σ_tokens ℓ + β · Σ_tokens k3) / totalTokens
+///
+/// `dL/dlp` is `−A·ρ` where the unclipped branch is active and 0 where the clip holds
+/// (`ρ > 1 + ε_high` with `A > 0`, `ρ < 1 − ε_low` with `A < 0`, `ρ > c` with `A < 0`: the
+/// update would move the ratio further out), plus `β·(1 − e^κ)` for the KL term; all divided
+/// by `totalTokens`. At `lp = lp_s` the gradient is `−A/totalTokens` per token: REINFORCE
+/// with the advantage. On the clip's boundary the unclipped branch's gradient is taken.
+///
+/// Token normalisation: a token mean over the whole optimizer step (`totalTokens` counts every
+/// scored token of all its micro-batches, so micro-batch gradients add up to the step's), which
+/// is verl's default `loss_agg_mode = "token-mean"` (long completions weigh more than short
+/// ones, with no per-sequence length bias). The defaults are verl's: `clip_ratio` 0.2 on both
+/// sides, `clip_ratio_c` 3.0, KL off (`use_kl_loss` false; with it, `kl_loss_type
+/// low_var_kl` is this k3 with its clamps, `kl_loss_coef` 0.001).
+public enum PolicyGradientObjective {
+    public struct Settings: Sendable, Equatable, Codable {
+        /// ε_low: the ratio's lower clip is `1 − clipLow`.
+        public var clipLow = 0.2
+        /// ε_high: the ratio's upper clip is `1 + clipHigh` (DAPO raises it to 0.28).
+        public var clipHigh = 0.2
+        /// c of the dual clip on negative advantages; nil turns it off.
+        public var dualClip: Double? = 3.0
+        /// β of the k3 KL penalty to the reference; 0 turns it off (and then no reference is needed).
+        public var klCoefficient = 0.0
+
+        public init() {}
+
+        public func validate() throws(TrainingError) {
+            guard clipLow >= 0, clipLow < 1 else { throw .invalidOption(name: "clip low", reason: "\(clipLow); give ε_low in [0, 1)") }
+            guard clipHigh >= 0, clipHigh.isFinite else { throw .invalidOption(name: "clip high", reason: "\(clipHigh); give a finite ε_high ≥ 0") }
+            if let dualClip {
+                guard dualClip > 1, dualClip.isFinite else { throw .invalidOption(name: "dual clip", reason: "\(dualClip); give c > 1, or none") }
+            }
+            guard klCoefficient >= 0, klCoefficient.isFinite else { throw .invalidOption(name: "--kl", reason: "\(klCoefficient); give a finite β ≥ 0") }
+        }
+    }
+
+    /// The loss of one micro-batch, its parts, and `dL/dlogprob` per scored token.
+    public struct Result {
+        public var loss: Double
+        /// The clipped surrogate's share of `loss`.
+        public var policyLoss: Double
+        /// `β · Σ k3 / totalTokens`, the KL penalty's share of `loss`.
+        public var klPenalty: Double
+        /// Tokens whose gradient a clip zeroed (PPO's or the dual clip).
+        public var clippedTokens: Int
+        public var gradients: [[Float]]
+    }
+
+    /// - Parameters:
+    ///   - logprobs: the trainer's log-probabilities (`TrainingModel.forward`), per sequence per scored token.
+    ///   - samplingLogprobs: the sampler's log-probabilities of the same tokens (full softmax at temperature 1).
+    ///   - referenceLogprobs: the reference model's, needed when `settings.klCoefficient > 0`.
+    ///   - advantages: one per sequence.
+    ///   - totalTokens: scored tokens in the whole optimizer step.
+    /// - Throws: `TrainingError.invalidBatch` when the shapes disagree, a value is not finite
+    ///   or `totalTokens` is not positive; `TrainingError.invalidOption` for bad settings.
+    public static func loss(logprobs: [[Double]], samplingLogprobs: [[Double]], referenceLogprobs: [[Double]]?,
+                            advantages: [Double], totalTokens: Int, settings: Settings) throws(TrainingError) -> Result {
+        try settings.validate()
+        guard totalTokens > 0 else { throw .invalidBatch(reason: "no scored tokens in the step") }
+        guard advantages.count == logprobs.count else {
+            throw .invalidBatch(reason: "\(advantages.count) advantages for \(logprobs.count) sequences; give one per sequence")
+        }
+        func sameShape(_ other: [[Double]], _ name: String) throws(TrainingError) {
+            guard other.count == logprobs.count, zip(other, logprobs).allSatisfy({ $0.count == $1.count }) else {
+                throw .invalidBatch(reason: "the \(name) log-probabilities are not shaped like the trainer's (one per scored token of each sequence)")
+            }
+            guard other.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw .invalidBatch(reason: "a \(name) log-probability is not finite") }
+        }
+        try sameShape(samplingLogprobs, "sampling")
+        let useKL = settings.klCoefficient > 0
+        if useKL {
+            guard let referenceLogprobs else { throw .invalidBatch(reason: "a KL penalty needs the reference model's log-probabilities") }
+            try sameShape(referenceLogprobs, "reference")
+        }
+        guard advantages.allSatisfy(\.isFinite) else { throw .invalidBatch(reason: "an advantage is not finite") }
+
+        let scale = 1 / Double(totalTokens), beta = settings.klCoefficient
+        let low = 1 - settings.clipLow, high = 1 + settings.clipHigh
+        var policyLoss = 0.0, klSum = 0.0, clipped = 0
+        var gradients: [[Float]] = []
+        gradients.reserveCapacity(logprobs.count)
+        for (i, sequence) in logprobs.enumerated() {
+            let a = advantages[i]
+            var row = [Float](repeating: 0, count: sequence.count)
+            for (t, lp) in sequence.enumerated() {
+                let logRatio = lp - samplingLogprobs[i][t]
+                let ratio = exp(min(max(logRatio, -20), 20))
+                let ratioSlope = abs(logRatio) < 20 ? ratio : 0                 // dρ/dlp
+                let unclipped = -a * ratio, clippedLoss = -a * min(max(ratio, low), high)
+                var tokenLoss = unclipped, slope = -a * ratioSlope
+                if clippedLoss > unclipped {
+                    tokenLoss = clippedLoss
+                    slope = 0
+                }
+                if a < 0, let c = settings.dualClip, tokenLoss > -a * c {
+                    tokenLoss = -a * c
+                    slope = 0
+                }
+                if slope == 0 && a != 0 { clipped += 1 }
+                policyLoss += tokenLoss
+                if useKL, let reference = referenceLogprobs {
+                    let logRef = reference[i][t] - lp
+                    let kappa = min(max(logRef, -20), 20)
+                    let k3 = exp(kappa) - kappa - 1
+                    klSum += min(k3, 10)
+                    if k3 < 10 && abs(logRef) < 20 { slope += beta * (1 - exp(kappa)) }
+                }
+                row[t] = Float(slope * scale)
+            }
+            gradients.append(row)
+        }
+        let policy = policyLoss * scale, kl = beta * klSum * scale
+        return Result(loss: policy + kl, policyLoss: policy, klPenalty: kl, clippedTokens: clipped, gradients: gradients)
+    }
+}

@@ -15,6 +15,9 @@ public enum TrainingError: Error, CustomStringConvertible {
     case unsupportedExportType(String, supported: [String])
     case io(path: String, reason: String)
     case invalidCheckpoint(path: String, reason: String)
+    /// Rewards (or answers) an advantage estimator cannot take: too few samples for its k, a
+    /// reward that is not finite, one answer with two rewards.
+    case invalidAdvantageInput(estimator: String, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,7 @@ public enum TrainingError: Error, CustomStringConvertible {
         case .io(let path, let reason): "\(path): \(reason)."
         case .invalidCheckpoint(let path, let reason):
             "\(path): \(reason). Delete the checkpoint folder to start over, or point --output at another folder."
+        case .invalidAdvantageInput(let estimator, let reason): "\(estimator) advantages: \(reason)."
         }
     }
 }
