@@ -99,11 +99,7 @@ public enum OpenAPIDocument {
                 "description": "One event of a stream: data is a chunk as JSON (ChatCompletionChunk, or Completion for /v1/completions), or [DONE] at the end.",
                 "type": "object",
                 "required": ["data"],
-                "properties": {
-                  "data": {"type": "string", "contentMediaType": "application/json",
-                           "contentSchema": {"oneOf": [{"$ref": "#/components/schemas/ChatCompletionChunk"}, {"$ref": "#/components/schemas/Completion"}]}},
-                  "event": {"type": "string"}
-                }
+                "properties": {"data": {"type": "string"}, "event": {"type": "string"}}
               },
               "Error": {
                 "type": "object",
