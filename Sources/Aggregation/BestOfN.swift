@@ -62,6 +62,18 @@ public struct BestOfN: Strategy {
 
     /// The judge's sampling: greedy, `judgeMaxTokens` tokens, no log-probabilities, from the
     /// aggregator parameters (else the proposal parameters). Online and offline judge alike.
+    /// The 0-10 judge's call on one response (`score=judge`); nil for the other scorers,
+    /// whose scores need no call of their own (log-probability, verifier) or compare two
+    /// responses at a time (pairwise).
+    public var judgesEachSample: Bool { scorer == .judge }
+
+    public func judgement(of response: String, to question: ProblemPrompt, context: StrategyContext,
+                          seed: UInt64) -> CompletionRequest? {
+        guard judgesEachSample else { return nil }
+        return CompletionRequest(prompt: JudgePrompt.prompt(question: question, response: response),
+                                 parameters: judgeParameters(context), seeds: [seed], role: .judgement)
+    }
+
     public func judgeParameters(_ context: StrategyContext) -> SamplingParameters {
         var judgeParameters = context.aggregatorParameters ?? context.parameters
         judgeParameters.temperature = 0

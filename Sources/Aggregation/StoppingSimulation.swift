@@ -1,4 +1,5 @@
 import Foundation
+import ScalingCore
 
 /// Estimates what an adaptive strategy would have done on a run's stored samples: for each
 /// problem, many random orders of its n samples (seeded); in each order the `StoppingPolicy`
@@ -55,7 +56,7 @@ public enum StoppingSimulation {
         for (p, problem) in problems.enumerated() {
             let classOf = OfflineEstimator.classes(problem.samples, grouping: grouping).classOf
             let confidence = problem.samples.map { $0.meanLogprob.map { exp($0) } }
-            var generator = OrderGenerator(seed: seed ^ (UInt64(p) &* 0x9E37_79B9_7F4A_7C15))
+            var generator = SplitMix64(seed: seed ^ (UInt64(p) &* 0x9E37_79B9_7F4A_7C15))
             var order = Array(problem.samples.indices)
             for _ in 0..<orders {
                 order.shuffle(using: &generator)
@@ -86,18 +87,5 @@ public enum StoppingSimulation {
         return Estimate(accuracy: total.accuracy / draws, samples: total.samples / draws,
                         completionTokens: total.completionTokens / draws, promptTokens: total.promptTokens / draws,
                         calls: total.calls / draws, stoppedByRule: total.stoppedByRule / draws)
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator for the orders.
-struct OrderGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

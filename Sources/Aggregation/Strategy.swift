@@ -27,6 +27,13 @@ public protocol Strategy: Sendable {
     /// True when the strategy takes proposals from other models besides the one it answers
     /// with (`StrategyContext.proposers`: Mixture-of-Agents). Defaults to false.
     var usesProposerModels: Bool { get }
+    /// The model call that scores one sample, for strategies that score each sample on its
+    /// own with a call (best-of-N by an LLM judge): over a stored run, each stored sample is
+    /// judged once and every budget reuses the scores. nil for the others (the default).
+    func judgement(of response: String, to question: ProblemPrompt, context: StrategyContext, seed: UInt64) -> CompletionRequest?
+    /// True when `judgement` gives a call (the strategy's curve over a run comes from stored
+    /// judge scores). Defaults to false.
+    var judgesEachSample: Bool { get }
 }
 
 extension Strategy {
@@ -34,6 +41,9 @@ extension Strategy {
     public var sampleCount: Int? { nil }
     public func withSampleCount(_ count: Int) -> any Strategy { self }
     public var usesProposerModels: Bool { false }
+    public func judgement(of response: String, to question: ProblemPrompt, context: StrategyContext,
+                          seed: UInt64) -> CompletionRequest? { nil }
+    public var judgesEachSample: Bool { false }
 }
 
 /// Counts the tokens a prompt occupies in a model's context, and how large that context is.

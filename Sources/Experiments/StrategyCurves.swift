@@ -115,7 +115,7 @@ public enum StrategyCurves {
                     let curveKs = selection == .single ? [1] : ks
                     let offline = try OfflineEstimator.curve(selection, problems: stored, ks: curveKs, defaultGrouping: grouping, seed: seed)
                     curves.append(curve(key, offline, costs: { costs.sampling(k: $0) }, extra: "no calls beyond the samples"))
-                } else if let bestOfN = strategy as? BestOfN, bestOfN.scorer == .judge {
+                } else if strategy.judgesEachSample {
                     if let judged = try judgeCurve(key, runID: runID, store: store, problemIDs: problemIDs, samples: samples,
                                                    stored: stored, ks: ks, costs: costs, seed: seed) {
                         curves.append(judged)

@@ -108,16 +108,15 @@ public struct StrategyEvaluation: Sendable {
                 Array(byProblem[problem.id]!.sorted { $0.sampleIndex < $1.sampleIndex }.prefix(n))
             }
 
-            if let bestOfN = strategy as? BestOfN, bestOfN.scorer == .judge {   // one judge call per stored sample
+            let judgeContext = StrategyContext(provider: provider, parameters: parameters)
+            if strategy.judgesEachSample {   // one judge call per stored sample
                 for (p, problem) in evaluated.enumerated() {
                     let prompt = template.render(problem)
-                    let context = StrategyContext(provider: provider, parameters: parameters)
                     for sample in samples(problem) {
                         let calls = recorder(problem, budget: 0, draw: sample.sampleIndex)
                         let seed = configuration.sampleSeed(problemID: "judge/\(problem.id)", index: sample.sampleIndex)
-                        _ = try await calls.call(provider, CompletionRequest(
-                            prompt: JudgePrompt.prompt(question: prompt, response: sample.completion.text),
-                            parameters: bestOfN.judgeParameters(context), seeds: [seed], role: .judgement))
+                        _ = try await calls.call(provider, strategy.judgement(of: sample.completion.text, to: prompt,
+                                                                              context: judgeContext, seed: seed)!)
                         let counts = calls.counts
                         outcome.newCalls += counts.new
                         outcome.replayedCalls += counts.replayed

@@ -48,7 +48,10 @@ struct SampleBenchCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all processors).")
     var threads: Int?
 
-    @Option(help: "Sampling temperature (0 = greedy).")
+    // The benchmark samples with llama.cpp's default sampler chain (temperature 0.8, top-k 40,
+    // top-p 0.95), not the project's sampling defaults: its figures are compared with
+    // llama.cpp's on the same file (docs/BENCHMARKS.md), so the work per token must match.
+    @Option(help: "Sampling temperature (0 = greedy); llama.cpp's default, for comparable figures.")
     var temperature: Double = 0.8
 
     @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0 = off).")
