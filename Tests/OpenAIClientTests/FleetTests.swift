@@ -30,8 +30,10 @@ struct FleetTests {
 
     @Test func anUnreachableEndpointFailsOverUnderConcurrentLoad() async throws {
         try await ClientTestSupport.withServer({ request, _ in ClientTestSupport.echoSeed(request, choices: 1) }) { healthy in
+            // An hour's cool-off, as above: with the helper's 30 s, a loaded CI machine (the whole suite
+            // in parallel) let the cool-off end mid-test and the endpoint was asked again.
             let provider = try ClientTestSupport.provider(["http://127.0.0.1:1/v1", healthy.baseURL], attempts: 3, concurrency: 4,
-                                                          seedMode: .perSample)
+                                                          coolOff: 3600, seedMode: .perSample)
             let seeds = Array(UInt64(100) ..< 124)
             let completions = try await provider.complete(ClientTestSupport.chatRequest(seeds: seeds))
             #expect(completions.map(\.text) == seeds.map { "seed \($0), choice 0" })
