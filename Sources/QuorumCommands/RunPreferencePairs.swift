@@ -40,21 +40,13 @@ struct RunPairs {
     /// answer in (the paper's reward is 0 when the extracted answer does not match), or whose
     /// program crashed. Problems keep the store's order (by id); pairing is seeded by `seed`.
     static func build(runID: String, options: PairOptions, seed: UInt64) throws -> RunPairs {
-        let runStore = try RunStore(path: options.store ?? RunStore.defaultPath())
-        let configuration = try runStore.configuration(ofRun: runID)
-        let loaded = try DatasetCatalog.load(configuration.dataset)
-        let template = try RunTemplates.template(named: configuration.promptTemplate, datasetFormat: loaded.format.rawValue,
-                                                 seed: configuration.seed)
-        guard template.sha256 == configuration.promptTemplateSHA256 else {
-            throw ValidationError("Run \(runID)'s prompt template '\(configuration.promptTemplate)' has changed since the run; "
-                + "its prompts cannot be rebuilt exactly.")
-        }
-        if options.goldAsWinner && loaded.format != .gsm8k {
+        let run = try StoredRunPrompts.load(runID: runID, storePath: options.store)
+        let (runStore, configuration, template, problems) = (run.store, run.configuration, run.template, run.problems)
+        if options.goldAsWinner && run.format != .gsm8k {
             throw ValidationError("--gold-as-winner needs a GSM8K run (worked solutions); run \(runID) is on \(configuration.dataset) "
-                + "(\(loaded.format.rawValue)).")
+                + "(\(run.format.rawValue)).")
         }
         let goldFormat: GoldSolution.AnswerFormat = template.name == "gsm8k-fewshot" ? .hashes : .finalAnswerLine
-        let problems = Dictionary(loaded.problems.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var groups: [ProblemCompletions] = [], undecided = 0, golds = 0
         for record in try runStore.samples(runID: runID) {
             guard let problem = problems[record.problemID] else { continue }
@@ -78,7 +70,7 @@ struct RunPairs {
         guard !result.pairs.isEmpty else {
             throw ValidationError("Run \(runID) gives no pairs: of its \(groups.count) problems \(result.problemsWithoutWinner) have no "
                 + "correct sample and \(result.problemsWithoutLoser) no incorrect one"
-                + (options.goldAsWinner || loaded.format != .gsm8k ? "." : "; --gold-as-winner adds GSM8K's worked solution to the winners."))
+                + (options.goldAsWinner || run.format != .gsm8k ? "." : "; --gold-as-winner adds GSM8K's worked solution to the winners."))
         }
         return RunPairs(result: result, undecidedSamples: undecided, goldWinners: golds,
                         description: "run \(runID) (K \(options.pairsPerProblem)\(options.goldAsWinner ? ", gold as winner" : ""))")

@@ -86,20 +86,11 @@ struct SFTTrainCommand: ParsableCommand {
     func loadExamples() throws -> ([SFTExample], String) {
         if let data { return (try SFTDataFile.read(path: data), data) }
         let runID = runID!
-        let runStore = try RunStore(path: store ?? RunStore.defaultPath())
-        let configuration = try runStore.configuration(ofRun: runID)
-        let loaded = try DatasetCatalog.load(configuration.dataset)
-        let template = try RunTemplates.template(named: configuration.promptTemplate, datasetFormat: loaded.format.rawValue,
-                                                 seed: configuration.seed)
-        guard template.sha256 == configuration.promptTemplateSHA256 else {
-            throw ValidationError("Run \(runID)'s prompt template '\(configuration.promptTemplate)' has changed since the run; "
-                + "its prompts cannot be rebuilt exactly.")
-        }
-        let problems = Dictionary(loaded.problems.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let run = try StoredRunPrompts.load(runID: runID, storePath: store)
         var examples: [SFTExample] = []
-        for record in try runStore.samples(runID: runID) where !onlyCorrect || record.verdict.isCorrect {
-            guard record.completion.finishReason != .error, let problem = problems[record.problemID] else { continue }
-            examples.append(SFTExample(prompt: template.render(problem), completion: record.completion.text))
+        for record in try run.store.samples(runID: runID) where !onlyCorrect || record.verdict.isCorrect {
+            guard record.completion.finishReason != .error, let problem = run.problems[record.problemID] else { continue }
+            examples.append(SFTExample(prompt: run.template.render(problem), completion: record.completion.text))
         }
         guard !examples.isEmpty else {
             throw ValidationError("Run \(runID) has no \(onlyCorrect ? "correct " : "")samples to train on.")
